@@ -10,6 +10,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 import redis
 
 from conftest import REPO, RedisServer, free_port, log_records, stream_entries
@@ -81,6 +82,41 @@ class TlsRedis(RedisServer):
             ),
         )
         self.tls_url = f"rediss://127.0.0.1:{self.tls_port}/0"
+
+
+# The TLS test modules' shared fixtures (each module imports those it takes, and gets its own: module scope).
+
+
+@pytest.fixture(scope="module")
+def certs(tmp_path_factory) -> Certs:
+    return Certs.make(tmp_path_factory.mktemp("certs"))
+
+
+@pytest.fixture(scope="module")
+def mutual_tls_redis(tmp_path_factory, certs):
+    """Requires a client certificate signed by the test CA."""
+    server = TlsRedis(tmp_path_factory.mktemp("mtls-redis"), certs, certs.server, require_client_cert=True)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def own_files(tmp_path, certs) -> dict[str, str]:
+    """This test's copies of the CA, the client certificate and its key, in a directory of ours."""
+    return certs.private_copies(tmp_path / "tls")
+
+
+@pytest.fixture(scope="module")
+def named(tmp_path_factory) -> Certs:
+    """The CA redis_tls_ca_file names, and a server certificate it signed."""
+    return Certs.make(tmp_path_factory.mktemp("named"))
+
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory) -> Certs:
+    """The CA the system's store holds (SSL_CERT_FILE), and a server certificate it signed."""
+    return Certs.make(tmp_path_factory.mktemp("system"))
 
 
 def hookd_cli(env: dict[str, str], *args: str, timeout: float = 30) -> subprocess.CompletedProcess:

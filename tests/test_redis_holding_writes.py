@@ -12,6 +12,7 @@ real `hookd run`.
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 
 import pytest
 from conftest import log_records, wait_for_entries, wait_until
@@ -25,11 +26,13 @@ pytestmark = pytest.mark.process
 PAUSE_MS = 8000
 
 
-def test_a_write_pause_is_reported_as_redis_holding_writes_not_a_slow_link(hookd_process_factory, redis_db):
-    daemon = hookd_process_factory(redis_timeout_s="1")
+@contextmanager
+def writes_held(daemon, db):
+    """Event "before" landed, then writes paused (CLIENT PAUSE ... WRITE) and event "paused" sent: the body
+    runs once the daemon has logged redis_holding_writes; the pause ends with it."""
     daemon.send_stop("before")
-    wait_for_entries(redis_db, 1)
-    redis_db.execute_command("CLIENT", "PAUSE", PAUSE_MS, "WRITE")
+    wait_for_entries(db, 1)
+    db.execute_command("CLIENT", "PAUSE", PAUSE_MS, "WRITE")
     try:
         daemon.send_stop("paused")
         wait_until(
@@ -37,14 +40,20 @@ def test_a_write_pause_is_reported_as_redis_holding_writes_not_a_slow_link(hookd
             timeout=PAUSE_MS / 1000,
             what="redis_holding_writes logged",
         )
+        yield
+    finally:
+        db.execute_command("CLIENT", "UNPAUSE")
+
+
+def test_a_write_pause_is_reported_as_redis_holding_writes_not_a_slow_link(hookd_process_factory, redis_db):
+    daemon = hookd_process_factory(redis_timeout_s="1")
+    with writes_held(daemon, redis_db):
         code, said = status(daemon)
         assert said["redis"]["state"] == "holding_writes", said["redis"]
         assert "holds writes" in said["redis"]["last_error"], said["redis"]
         # What was said while the pause lasted (a probe let go by the UNPAUSE below is judged by
         # how long it was held: tests/test_publish_pace.py).
         records = log_records(daemon.log_text())
-    finally:
-        redis_db.execute_command("CLIENT", "UNPAUSE")
     entries = wait_for_entries(redis_db, 2)
     assert [json.loads(e[b"envelope"])["session_id"] for e in entries] == ["before", "paused"]
     assert not [r for r in records if r.get("event") == "redis_link_slow"], records
@@ -59,17 +68,7 @@ def test_a_write_pause_is_told_under_the_documented_acl_rule(hookd_process_facto
     db.execute_command("ACL", "SETUSER", "hookd-pub", "reset", "on", ">pw-holding", *publisher_rule().split())
     url = own_redis.url.replace("redis://", "redis://hookd-pub@", 1)
     daemon = hookd_process_factory(redis_url=url, redis_password="pw-holding", redis_timeout_s="1")
-    daemon.send_stop("before")
-    wait_for_entries(db, 1)
-    db.execute_command("CLIENT", "PAUSE", PAUSE_MS, "WRITE")
-    try:
-        daemon.send_stop("paused")
-        wait_until(
-            lambda: any(r.get("event") == "redis_holding_writes" for r in log_records(daemon.log_text())),
-            timeout=PAUSE_MS / 1000,
-            what="redis_holding_writes logged",
-        )
-    finally:
-        db.execute_command("CLIENT", "UNPAUSE")
+    with writes_held(daemon, db):
+        pass  # told as holding writes: all this test asks of the pause itself
     wait_for_entries(db, 2)
     assert db.execute_command("ACL", "LOG") == []

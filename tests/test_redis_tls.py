@@ -18,22 +18,9 @@ from hookd.console.settings import load
 from hookd.publish.connection import connect, connect_sync
 from hookd.publish.failures import describe_failure
 from hookd.publish.settings import RedisSettings
-from secure_redis import Certs, TlsRedis, assert_exactly_once, hookd_cli, send_events, wait_for_error, warnings_logged
+from secure_redis import TlsRedis, assert_exactly_once, hookd_cli, send_events, wait_for_error, warnings_logged
+from secure_redis import certs, mutual_tls_redis  # noqa: F401 - fixtures
 from test_status import wait_status
-
-
-@pytest.fixture(scope="module")
-def certs(tmp_path_factory) -> Certs:
-    return Certs.make(tmp_path_factory.mktemp("certs"))
-
-
-@pytest.fixture(scope="module")
-def mutual_tls_redis(tmp_path_factory, certs):
-    """Requires a client certificate signed by the test CA."""
-    server = TlsRedis(tmp_path_factory.mktemp("mtls-redis"), certs, certs.server, require_client_cert=True)
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ import json
 import os
 import threading
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from faultfs import FaultFS
@@ -51,13 +52,29 @@ def reopened(tmp_path: Path, events: int = 5, segment_bytes: int = 1 << 20, pad:
     return directory, spool
 
 
-def test_a_hung_read_of_the_backlog_redacted_again_leaves_the_loop_running(tmp_path: Path) -> None:
+class Mounted(NamedTuple):
+    fs: FaultFS  # mounted at tmp_path/mnt
+    state: Path  # hookd's state directory (off the mount)
+    state_fd: int  # opened on it, as the daemon holds it
+
+
+@pytest.fixture
+def mounted(tmp_path: Path):
     fs = FaultFS(tmp_path / "backing", tmp_path / "mnt")
     fs.mount()
-    let_go = threading.Timer(SAFETY_S, fs.set_rules, [[]])
     state = tmp_path / "state"
     state.mkdir(mode=0o700)
     state_fd = os.open(state, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        yield Mounted(fs, state, state_fd)
+    finally:
+        os.close(state_fd)
+        fs.unmount()
+
+
+def test_a_hung_read_of_the_backlog_redacted_again_leaves_the_loop_running(tmp_path: Path, mounted: Mounted) -> None:
+    fs, state, state_fd = mounted
+    let_go = threading.Timer(SAFETY_S, fs.set_rules, [[]])
     try:
         directory, spool = reopened(tmp_path)
 
@@ -90,62 +107,46 @@ def test_a_hung_read_of_the_backlog_redacted_again_leaves_the_loop_running(tmp_p
         spool.close()
     finally:
         let_go.cancel()
-        os.close(state_fd)
-        fs.unmount()
 
 
-def test_a_read_that_fails_in_the_pass_leaves_the_backlog_redacted_as_it_is_published(tmp_path: Path) -> None:
+def test_a_read_that_fails_in_the_pass_leaves_the_backlog_redacted_as_it_is_published(
+    tmp_path: Path, mounted: Mounted
+) -> None:
     """Counted at the start, then unreadable (EIO): the pass read no event. It was taken for done, recorded as
     this run's, and the events then reached Redis as the settings they were spooled under redacted them."""
-    fs = FaultFS(tmp_path / "backing", tmp_path / "mnt")
-    fs.mount()
-    state = tmp_path / "state"
-    state.mkdir(mode=0o700)
-    state_fd = os.open(state, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        directory, spool = reopened(tmp_path)
-        fs.set_rules([{"op": "read", "path": "/spool/*.seg", "errno": "EIO", "count": -1}])
-        on_publish = asyncio.run(redact_backlog(spool, build_redactor(True), "digest", state_fd, lambda *_: None))
-        assert any(f["op"] == "read" for f in fs.faults())
-        assert isinstance(on_publish, RedactOnPublish) and "Input/output error" in on_publish.error, on_publish
-        assert on_publish.waiting == 5 and on_publish.due
-        assert not (state / REDACTED_BY).exists()  # not recorded as redacted by this run's settings
-        fs.set_rules([])
-        batch = asyncio.run(spool.next_batch(100, 1 << 30))
-        assert [e.seq for e in batch.events] == [1, 2, 3, 4, 5]  # the originals, none let go
-        assert AWS_KEY.encode() in batch.events[0].envelope  # as spooled (redact=False on the way in: none here)
-        sent = asyncio.run(on_publish(batch))
-        assert [e.seq for e in sent.events] == [1, 2, 3, 4, 5]
-        assert all(AWS_KEY.encode() not in e.envelope for e in sent.events)
-        spool.close()
-    finally:
-        os.close(state_fd)
-        fs.unmount()
+    fs, state, state_fd = mounted
+    directory, spool = reopened(tmp_path)
+    fs.set_rules([{"op": "read", "path": "/spool/*.seg", "errno": "EIO", "count": -1}])
+    on_publish = asyncio.run(redact_backlog(spool, build_redactor(True), "digest", state_fd, lambda *_: None))
+    assert any(f["op"] == "read" for f in fs.faults())
+    assert isinstance(on_publish, RedactOnPublish) and "Input/output error" in on_publish.error, on_publish
+    assert on_publish.waiting == 5 and on_publish.due
+    assert not (state / REDACTED_BY).exists()  # not recorded as redacted by this run's settings
+    fs.set_rules([])
+    batch = asyncio.run(spool.next_batch(100, 1 << 30))
+    assert [e.seq for e in batch.events] == [1, 2, 3, 4, 5]  # the originals, none let go
+    assert AWS_KEY.encode() in batch.events[0].envelope  # as spooled (redact=False on the way in: none here)
+    sent = asyncio.run(on_publish(batch))
+    assert [e.seq for e in sent.events] == [1, 2, 3, 4, 5]
+    assert all(AWS_KEY.encode() not in e.envelope for e in sent.events)
+    spool.close()
 
 
-def test_a_read_that_fails_while_the_copies_are_made_lets_no_original_go(tmp_path: Path) -> None:
+def test_a_read_that_fails_while_the_copies_are_made_lets_no_original_go(tmp_path: Path, mounted: Mounted) -> None:
     """The first pass finds a secret in the first segment's batch and stops there; the copying then reads the
     second segment, which fails (EIO). The copies of the first were committed in place of their originals,
     the pass taken for done, and the second segment's events reached Redis as spooled."""
-    fs = FaultFS(tmp_path / "backing", tmp_path / "mnt")
-    fs.mount()
-    state = tmp_path / "state"
-    state.mkdir(mode=0o700)
-    state_fd = os.open(state, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        directory, spool = reopened(tmp_path, events=40, segment_bytes=64 << 10, pad=3000)
-        segments = sorted(p.name for p in directory.glob("*.seg"))
-        assert len(segments) >= 2, segments
-        fs.set_rules([{"op": "read", "path": f"/spool/{segments[1]}", "errno": "EIO", "count": -1}])
-        on_publish = asyncio.run(redact_backlog(spool, build_redactor(True), "digest", state_fd, lambda *_: None))
-        assert [f["path"] for f in fs.faults()][:1] == [f"/spool/{segments[1]}"]
-        assert isinstance(on_publish, RedactOnPublish) and on_publish.waiting == 40, on_publish
-        assert not (state / REDACTED_BY).exists()
-        fs.set_rules([])
-        batch = asyncio.run(spool.next_batch(100, 1 << 30))
-        assert batch.events[0].seq == 1 and AWS_KEY.encode() in batch.events[0].envelope  # the originals first
-        assert all(AWS_KEY.encode() not in e.envelope for e in asyncio.run(on_publish(batch)).events)
-        spool.close()
-    finally:
-        os.close(state_fd)
-        fs.unmount()
+    fs, state, state_fd = mounted
+    directory, spool = reopened(tmp_path, events=40, segment_bytes=64 << 10, pad=3000)
+    segments = sorted(p.name for p in directory.glob("*.seg"))
+    assert len(segments) >= 2, segments
+    fs.set_rules([{"op": "read", "path": f"/spool/{segments[1]}", "errno": "EIO", "count": -1}])
+    on_publish = asyncio.run(redact_backlog(spool, build_redactor(True), "digest", state_fd, lambda *_: None))
+    assert [f["path"] for f in fs.faults()][:1] == [f"/spool/{segments[1]}"]
+    assert isinstance(on_publish, RedactOnPublish) and on_publish.waiting == 40, on_publish
+    assert not (state / REDACTED_BY).exists()
+    fs.set_rules([])
+    batch = asyncio.run(spool.next_batch(100, 1 << 30))
+    assert batch.events[0].seq == 1 and AWS_KEY.encode() in batch.events[0].envelope  # the originals first
+    assert all(AWS_KEY.encode() not in e.envelope for e in asyncio.run(on_publish(batch)).events)
+    spool.close()

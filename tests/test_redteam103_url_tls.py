@@ -23,7 +23,8 @@ from urllib.parse import quote
 import pytest
 
 from other_user import needs_root
-from secure_redis import Certs, TlsRedis
+from secure_redis import Certs
+from secure_redis import certs, mutual_tls_redis, own_files  # noqa: F401 - fixtures
 
 pytestmark = needs_root
 
@@ -46,28 +47,9 @@ except SettingError as exc:
 
 
 @pytest.fixture(scope="module")
-def certs(tmp_path_factory) -> Certs:
-    return Certs.make(tmp_path_factory.mktemp("certs"))
-
-
-@pytest.fixture(scope="module")
 def other_certs(tmp_path_factory) -> Certs:
     """Another CA, which signed nothing the server holds."""
     return Certs.make(tmp_path_factory.mktemp("other-certs"))
-
-
-@pytest.fixture(scope="module")
-def mutual_tls_redis(tmp_path_factory, certs):
-    server = TlsRedis(tmp_path_factory.mktemp("mtls-redis"), certs, certs.server, require_client_cert=True)
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def own_files(tmp_path, certs) -> dict[str, str]:
-    """This test's copies of the CA, the client certificate and its key, in a directory of ours."""
-    return certs.private_copies(tmp_path / "tls")
 
 
 def connect(redis_server, query: str, files: dict[str, str], change: str = "pass") -> str:

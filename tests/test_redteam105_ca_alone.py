@@ -20,7 +20,8 @@ import pytest
 
 from other_user import needs_root
 from redis_topologies import SentinelSetup, TlsFiles
-from secure_redis import Certs, TlsRedis
+from secure_redis import TlsRedis
+from secure_redis import named, system  # noqa: F401 - fixtures
 
 pytestmark = needs_root
 
@@ -53,18 +54,6 @@ except SettingError as exc:
 except (redis.exceptions.RedisError, OSError) as exc:
     print("failed", describe_failure(config, exc))
 """
-
-
-@pytest.fixture(scope="module")
-def named(tmp_path_factory) -> Certs:
-    """The CA redis_tls_ca_file names, and a server certificate it signed."""
-    return Certs.make(tmp_path_factory.mktemp("named"))
-
-
-@pytest.fixture(scope="module")
-def system(tmp_path_factory) -> Certs:
-    """The CA the system's store holds (SSL_CERT_FILE), and a server certificate it signed."""
-    return Certs.make(tmp_path_factory.mktemp("system"))
 
 
 @pytest.fixture(scope="module")

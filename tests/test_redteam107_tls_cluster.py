@@ -19,18 +19,9 @@ from pathlib import Path
 
 from conftest import log_records, stream_entries, wait_until
 from redis_topologies import Cluster, TlsFiles
-from secure_redis import Certs, send_events
+from secure_redis import send_events
+from secure_redis import named, system  # noqa: F401 - fixtures
 from test_status import wait_status
-
-
-@pytest.fixture(scope="module")
-def named(tmp_path_factory) -> Certs:
-    return Certs.make(tmp_path_factory.mktemp("named"))
-
-
-@pytest.fixture(scope="module")
-def system(tmp_path_factory) -> Certs:
-    return Certs.make(tmp_path_factory.mktemp("system"))
 
 
 @pytest.fixture(scope="module")

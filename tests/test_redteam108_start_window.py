@@ -16,9 +16,10 @@ import subprocess
 
 import pytest
 from conftest import wait_until
-from faultfs_daemon import NEEDS_FAULTFS, arrived, faulty_daemon, numbered, status  # noqa: F401
+from faultfs_daemon import NEEDS_FAULTFS, faulty_daemon, numbered, status  # noqa: F401
 from test_redteam64_hung_spool import hung_daemon  # noqa: F401
 from test_redteam91_hung_start import leave_event_1
+from test_redteam95_hung_start_status import stalled_on_the_mount_then_nothing_lost
 
 pytestmark = [pytest.mark.process]
 
@@ -53,21 +54,8 @@ def test_status_while_the_state_directory_lock_hangs_says_the_start_stalled_and_
     assert document["pid"] == daemon.proc.pid, document
     assert document["starting"]["doing"] == "locking the state directory", document
     assert document["starting"]["mount"] == str(daemon.state_dir), document
-    (reason,) = document["reasons"]
-    assert f"mounted at {daemon.state_dir}" in reason and "the start has made no progress" in reason, reason
-
-    # hook-send meanwhile: the event socket is bound but not served, so the event is kept in the inbox, or
-    # left whole in the socket's backlog, which the daemon reads once the start ends.
-    sent = daemon.send(numbered(2), HOOKD_SEND_TIMEOUT_MS="1000", HOOKD_DEBUG="1")
-    told = sent.stderr.decode(errors="replace")
-    assert (sent.returncode, sent.stdout) == (0, b""), told
-    assert "saved to inbox" in told or "after hookd was handed all of it" in told, told
-
-    fs.set_rules([])
-    wait_until(lambda: len(arrived(redis)) >= 2, timeout=30, what="events 1 and 2 in Redis")
-    code, document = status(daemon)
-    assert document["running"] is True and "starting" not in document, document
-    assert sorted(arrived(redis)) == [1, 2]
+    # hook-send meanwhile: the event socket is bound but not served (the reason's mount is the state directory's).
+    stalled_on_the_mount_then_nothing_lost(daemon, fs, redis, document)
 
 
 def test_status_while_hookd_run_loads_its_modules_says_starting_and_hook_send_keeps_the_event(

@@ -11,6 +11,7 @@ run` processes, under exactly the documented ACL rule.
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import time
@@ -201,17 +202,25 @@ def test_a_batch_sent_again_after_its_answer_was_lost_says_the_stream_made_again
     assert len(ids) == len(set(ids)) == 3
 
 
-def test_the_script_takes_the_stream_made_again_from_a_batch_that_adds_nothing(own_redis):
-    """At the script itself: behind nothing (after 0), a batch all of whose events are at or below the mark
-    (they went into the old stream) still takes the stream made again as this sender's, and gives it a new
-    identity, so the sender's next batch adds to it and another sender whose events were in the old one is told."""
-    db = own_redis.client()
+def _script_publisher(db):
+    """publish(host, *seqs, after=0): PUBLISH_BATCH run on ``db`` itself, as a sender ``host`` would, with
+    Stop events ``seqs`` behind ``after``; what the script answers."""
     settings = PublishSettings.from_config(Config(session_index=False))
     script = db.register_script(PUBLISH_BATCH)
 
     def publish(host: str, *seqs: int, after: int = 0) -> list:
         events = [Event(seq, host, f"{host}{seq}", "Stop", "s", "", b"{}", instance="i") for seq in seqs]
         return script(keys=script_keys(settings.stream), args=batch_args(settings, events, after))
+
+    return publish
+
+
+def test_the_script_takes_the_stream_made_again_from_a_batch_that_adds_nothing(own_redis):
+    """At the script itself: behind nothing (after 0), a batch all of whose events are at or below the mark
+    (they went into the old stream) still takes the stream made again as this sender's, and gives it a new
+    identity, so the sender's next batch adds to it and another sender whose events were in the old one is told."""
+    db = own_redis.client()
+    publish = _script_publisher(db)
 
     assert publish("alpha", 1, 2, 3) == [3, 0]
     assert publish("beta", 1) == [1, 0]
@@ -239,12 +248,7 @@ def test_the_script_asks_the_stream_for_every_batch_behind_nothing(own_redis):
     a stream made again as this sender's. Not asking, it added to the new stream and left the old one's last
     kept, and the sender's next batch that asked found the stream made again a second time."""
     db = own_redis.client()
-    settings = PublishSettings.from_config(Config(session_index=False))
-    script = db.register_script(PUBLISH_BATCH)
-
-    def publish(*seqs: int, after: int = 0) -> list:
-        events = [Event(seq, "alpha", f"alpha{seq}", "Stop", "s", "", b"{}", instance="i") for seq in seqs]
-        return script(keys=script_keys(settings.stream), args=batch_args(settings, events, after))
+    publish = functools.partial(_script_publisher(db), "alpha")
 
     asked = db.info("commandstats").get("cmdstat_xinfo|stream", {}).get("calls", 0)
     assert publish(1) == [1, 0]
@@ -261,12 +265,7 @@ def test_a_stream_made_again_whose_first_id_is_hookds_last_is_told(own_redis):
     entry has hookd's last id: it is not past it, and the stream was taken for the one. The one hookd added
     to holds that entry and what was added since, no more."""
     db = own_redis.client()
-    settings = PublishSettings.from_config(Config(session_index=False))
-    script = db.register_script(PUBLISH_BATCH)
-
-    def publish(*seqs: int, after: int = 0) -> list:
-        events = [Event(seq, "alpha", f"alpha{seq}", "Stop", "s", "", b"{}", instance="i") for seq in seqs]
-        return script(keys=script_keys(settings.stream), args=batch_args(settings, events, after))
+    publish = functools.partial(_script_publisher(db), "alpha")
 
     assert publish(1, 2, 3) == [3, 0]
     last = db.xrevrange(STREAM, count=1)[0][0]

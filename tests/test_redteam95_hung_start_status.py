@@ -36,6 +36,12 @@ def test_status_during_a_hung_start_says_stalled_naming_the_mount_and_nothing_is
     assert document["starting"]["path"] == str(daemon.state_dir / "spool"), document
     assert document["starting"]["mount"] == str(daemon.state_dir), document
     assert document["starting"]["thread"]["state"] != "R", document  # waiting in the kernel, not on the CPU
+    stalled_on_the_mount_then_nothing_lost(daemon, fs, redis, document)
+
+
+def stalled_on_the_mount_then_nothing_lost(daemon, fs, redis, document: dict) -> None:
+    """``document`` (a status during the hung start, event 1 left to it) has its one reason name the mount;
+    event 2, sent meanwhile, and event 1 reach Redis once the mount answers (``fs``'s rules cleared)."""
     (reason,) = document["reasons"]
     assert f"mounted at {daemon.state_dir}" in reason and "the start has made no progress" in reason, reason
     # Sent meanwhile: nothing serves the event socket yet, so hook-send keeps it in the inbox; or, on a loaded

@@ -31,6 +31,7 @@ from hookd.publish.settings import RedisSettings
 from redis_proxy import RedisProxy
 from redis_topologies import SentinelSetup, TlsFiles
 from secure_redis import Certs, assert_exactly_once, assert_secret_hidden, hookd_cli, send_events, wait_for_error
+from secure_redis import certs  # noqa: F401 - fixtures
 from test_redis_tls import ping as ping_config
 from test_status import wait_status
 
@@ -265,11 +266,6 @@ def test_a_sentinel_password_file_other_users_can_read_is_refused_with_the_fix(t
 
 
 # ---------------------------------------------------------------- sentinels that speak TLS
-
-
-@pytest.fixture(scope="module")
-def certs(tmp_path_factory) -> Certs:
-    return Certs.make(tmp_path_factory.mktemp("sentinel-certs"))
 
 
 @pytest.fixture(scope="module")

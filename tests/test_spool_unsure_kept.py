@@ -66,14 +66,15 @@ def test_a_copy_let_go_as_it_is_written_stays_unsure(tmp_path, monkeypatch):
     assert spool.copy_may_be_lost("handoff-0", "id-0-1")
 
 
-def test_a_flush_failing_while_the_write_thread_writes_leaves_that_write_unsure(tmp_path, monkeypatch):
-    spool = Spool(str(tmp_path / "spool"), 1 << 20, "batch")
+def flush_failing_mid_write(spool: Spool, monkeypatch) -> flusher.Flusher:
+    """A flush whose sync fails (EIO) while the write thread has put event 0 in the file but the loop has
+    not yet counted it; returned once both are done."""
     flush = flusher.Flusher(spool, "batch", 60)
     written, release = threading.Event(), threading.Event()
     real_write_all = spool._writer._write_all
 
     def held_write_all(data: bytes) -> int:
-        start = real_write_all(data)  # in the file: a flush now may lose it
+        start = real_write_all(data)  # in the file (or SegmentLinked, then the next one's): a flush may lose it
         written.set()
         release.wait(10)
         return start
@@ -96,6 +97,12 @@ def test_a_flush_failing_while_the_write_thread_writes_leaves_that_write_unsure(
         await flushing
 
     asyncio.run(run())
+    return flush
+
+
+def test_a_flush_failing_while_the_write_thread_writes_leaves_that_write_unsure(tmp_path, monkeypatch):
+    spool = Spool(str(tmp_path / "spool"), 1 << 20, "batch")
+    flush = flush_failing_mid_write(spool, monkeypatch)
     assert flush.failure is not None
     assert flush.failure.through == spool.end  # the write in the thread counted as unsure too
 
@@ -104,36 +111,9 @@ def test_a_flush_failing_while_a_write_goes_on_into_the_next_segment_leaves_that
     """A segment found linked (writer.SegmentLinked) has the write go to the next one. The thread writes
     there only once the loop counted that segment (``_rotated``): ``end_written`` covers it."""
     spool = Spool(str(tmp_path / "spool"), 1 << 20, "batch")
-    flush = flusher.Flusher(spool, "batch", 60)
     first = spool.writing_segment
     os.link(spool._files.path(first), str(tmp_path / "other-name"))
-    written, release = threading.Event(), threading.Event()
-    real_write_all = spool._writer._write_all
-
-    def held_write_all(data: bytes) -> int:
-        start = real_write_all(data)  # SegmentLinked the first time; then in the next segment's file
-        written.set()
-        release.wait(10)
-        return start
-
-    def failing_sync() -> None:
-        raise OSError(errno.EIO, "Input/output error")
-
-    monkeypatch.setattr(spool._writer, "_write_all", held_write_all)
-    monkeypatch.setattr(spool, "sync", failing_sync)
-
-    async def run() -> None:
-        appended = spool.append_queued([handed(0)])
-        while not written.is_set():
-            await asyncio.sleep(0.01)
-        flushing = asyncio.ensure_future(flush._flush())
-        while flush.failure is None:
-            await asyncio.sleep(0.01)
-        release.set()
-        await appended
-        await flushing
-
-    asyncio.run(run())
+    flush = flush_failing_mid_write(spool, monkeypatch)
     assert spool.writing_segment == first + 1 and spool.end.offset > 0  # the write went on in the next one
     assert flush.failure is not None
     assert flush.failure.through == spool.end  # and is unsure

@@ -15,6 +15,12 @@ from hookd.units import plural
 
 HEALTHY, DEGRADED, NOT_RUNNING, UNKNOWN = 0, 1, 2, 3
 SPOOL_WARN_FRACTION = 0.8
+# Redis answers in these states (its last_error says how), and the events wait for what ends the state.
+SPOOLED_UNTIL = {
+    "holding_writes": "Redis takes writes",
+    "busy_script": "the script ends",
+    "slow": "a batch crosses",
+}
 MAX_NAMED_FILES = 5  # unreadable inbox files (and refused index keys) named one by one among the reasons
 
 
@@ -27,18 +33,8 @@ def verdict(status: dict[str, Any]) -> tuple[int, list[str]]:
             f"redis is down ({status['redis']['last_error']}); {plural(spool['events'], 'event')} spooled, sent once it "
             f"answers; fix: {redis_down_fix(status['redis'].get('url') or '')}"
         )
-    elif status["redis"]["state"] == "holding_writes":
-        reasons.append(
-            f"{status['redis']['last_error']}; {plural(spool['events'], 'event')} spooled until Redis takes writes"
-        )
-    elif status["redis"]["state"] == "busy_script":
-        reasons.append(
-            f"{status['redis']['last_error']}; {plural(spool['events'], 'event')} spooled until the script ends"
-        )
-    elif status["redis"]["state"] == "slow":
-        reasons.append(
-            f"{status['redis']['last_error']}; {plural(spool['events'], 'event')} spooled until a batch crosses"
-        )
+    elif (until := SPOOLED_UNTIL.get(status["redis"]["state"])) is not None:
+        reasons.append(f"{status['redis']['last_error']}; {plural(spool['events'], 'event')} spooled until {until}")
     elif status["redis"]["state"] == "refusing":
         reasons.append(
             f"Redis answers but refuses every batch ({status['redis']['last_error']}); "
