@@ -94,13 +94,19 @@ def test_a_system_ca_directory_another_user_made_after_the_check_is_refused(cert
         later = os.path.join(shared, "cas")
         subject_hash = subprocess.run(
             ["openssl", "x509", "-hash", "-noout", "-in", str(certs.ca.cert)],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
         env = {**os.environ, "SSL_CERT_FILE": str(certs.other_ca.cert), "SSL_CERT_DIR": later}
         settings = {"redis_url": server.tls_url, "redis_connect_timeout_s": "5"}
         proc = subprocess.Popen(
             [sys.executable, "-c", CHECK_WAIT_CONNECT, json.dumps(settings)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
         )
         try:
             assert proc.stdout is not None and proc.stdin is not None
@@ -173,28 +179,34 @@ def _acl(*entries: tuple[int, int, int], version: int = 2) -> bytes:
 
 
 def _base(*middle: tuple[int, int, int], mask: int = 0o7) -> bytes:
-    return _acl((ACL_USER_OBJ, 7, 0xFFFFFFFF), *middle, (ACL_GROUP_OBJ, 7, 0xFFFFFFFF), (ACL_MASK, mask, 0xFFFFFFFF),
-                (ACL_OTHER, 5, 0xFFFFFFFF))
+    return _acl(
+        (ACL_USER_OBJ, 7, 0xFFFFFFFF),
+        *middle,
+        (ACL_GROUP_OBJ, 7, 0xFFFFFFFF),
+        (ACL_MASK, mask, 0xFFFFFFFF),
+        (ACL_OTHER, 5, 0xFFFFFFFF),
+    )
 
 
-@pytest.fixture(scope="module")
-def acl_clients(tmp_path_factory) -> dict[str, list[str]]:
-    """The argv of the client under ASan and UBSan, and of a plain build under valgrind (when there is one)."""
+@pytest.fixture(scope="module", params=["asan", "valgrind"])
+def acl_client(request, tmp_path_factory) -> list[str]:
+    """The argv of the client built under ASan and UBSan, or of a plain build run under valgrind."""
     from hookd.hooks import native
 
     if native.compiler() is None:
         pytest.skip("no C compiler (cc) here; `make setup` installs one")
+    valgrind = shutil.which("valgrind")
+    if request.param == "valgrind" and valgrind is None:
+        pytest.skip("no valgrind here")
     d = tmp_path_factory.mktemp("aclwrap")
     (d / "wrap.c").write_text(ACL_WRAP)
-    wrap = ("-Wl,--wrap=lgetxattr", str(d / "wrap.c"))
-    why = native.compile_to(str(d / "asan"), extra_flags=(*SANITIZE, *wrap))
+    flags = SANITIZE if request.param == "asan" else ("-g",)
+    why = native.compile_to(str(d / "client"), extra_flags=(*flags, "-Wl,--wrap=lgetxattr", str(d / "wrap.c")))
     if why:
-        pytest.skip(f"cannot build with the sanitizers here: {why}")
-    clients = {"asan": [str(d / "asan")]}
-    valgrind = shutil.which("valgrind")
-    if valgrind and native.compile_to(str(d / "plain"), extra_flags=("-g", *wrap)) is None:
-        clients["valgrind"] = [valgrind, "-q", "--error-exitcode=99", str(d / "plain")]
-    return clients
+        pytest.skip(f"cannot build the client with lgetxattr wrapped here: {why}")
+    if request.param == "asan":
+        return [str(d / "client")]
+    return [str(valgrind), "-q", "--error-exitcode=99", str(d / "client")]
 
 
 def _hook_send(argv: list[str], env: dict[str, str], extra: dict[str, str]) -> subprocess.CompletedProcess:
@@ -227,8 +239,8 @@ def _fuzzed(rng: random.Random) -> bytes:
     return data
 
 
-@pytest.mark.parametrize("build", ["asan", "valgrind"])
-def test_the_native_client_reads_any_acl_bytes_without_a_sanitizer_report(acl_clients, build, env, sockdir):  # noqa: F811
+@pytest.mark.timeout(360)  # a build, and valgrind's runs (seconds each on a loaded machine)
+def test_the_native_client_reads_any_acl_bytes_without_a_sanitizer_report(acl_client, env, sockdir):  # noqa: F811
     """Hostile xattr bytes (cut, long, unknown tags and versions, ids at 2**32-1, more entries than the
     client's buffer holds) and errors: every run exits 0, writes nothing to stdout, trips no sanitizer;
     what cannot be told is refused, a well-formed ACL is judged by its entries."""
@@ -242,9 +254,7 @@ def test_the_native_client_reads_any_acl_bytes_without_a_sanitizer_report(acl_cl
     os.mkdir(run, 0o700)
     env = {**env, "HOOKD_SOCKET": os.path.join(run, "hookd.sock")}
     data = sockdir / "acl.bin"
-    if build not in acl_clients:
-        pytest.skip("no valgrind here")
-    client = acl_clients[build]
+    client = acl_client
 
     def verdict(value: bytes | None = None, err: int | None = None) -> bool:
         if err is not None:
@@ -270,9 +280,10 @@ def test_the_native_client_reads_any_acl_bytes_without_a_sanitizer_report(acl_cl
     seed = int(os.environ.get("HOOKD_FUZZ_SEED") or random.randrange(1 << 30))
     rng = random.Random(seed)
     # valgrind's runs are slow: it gives the known cases above and a few fuzzed ones.
-    deadline = time.monotonic() + float(os.environ.get("HOOKD_FUZZ_SECONDS", "10")) * (build == "asan")
+    asan = "valgrind" not in client[0]
+    deadline = time.monotonic() + float(os.environ.get("HOOKD_FUZZ_SECONDS", "10")) * asan
     runs = 0
-    while time.monotonic() < deadline or runs < 20:
+    while time.monotonic() < deadline or runs < (20 if asan else 4):
         value = _fuzzed(rng)
         try:
             verdict(value)

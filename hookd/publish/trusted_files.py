@@ -157,8 +157,7 @@ def _check_system_ca(path: str, source: str) -> None:
         check_trusted_file(path, _TLS_TRUST["ssl_ca_certs"])
     except UnsafePathError as exc:
         raise SettingError(
-            f"the system's CA certificates ({source}), which rediss:// trusts when redis_tls_ca_file "
-            f"is not set: {exc}"
+            f"the system's CA certificates ({source}), which rediss:// trusts when redis_tls_ca_file is not set: {exc}"
         ) from None
     except OSError as exc:  # a CA directory this user cannot list: which CAs it holds is unknown
         raise SettingError(
