@@ -86,43 +86,73 @@ def _hashed_ca_dir(directory: str, name: str, pem: str) -> str:
     return directory
 
 
-def test_a_system_ca_directory_another_user_made_after_the_check_is_refused(certs, server):
-    """Before: answered True (the directory, absent at the check, was given to OpenSSL unjudged)."""
-    shared = tempfile.mkdtemp(prefix="hk110", dir="/tmp")
+def _checked_then_planted(server, env: dict[str, str], plant) -> str:
+    """What CHECK_WAIT_CONNECT says when ``plant()`` runs between its settings' check and its client."""
+    settings = {"redis_url": server.tls_url, "redis_connect_timeout_s": "5"}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHECK_WAIT_CONNECT, json.dumps(settings)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **env},
+    )
     try:
-        os.chmod(shared, 0o1777)  # as /tmp: anyone may add a name, only its owner move it
-        later = os.path.join(shared, "cas")
-        subject_hash = subprocess.run(
-            ["openssl", "x509", "-hash", "-noout", "-in", str(certs.ca.cert)],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        env = {**os.environ, "SSL_CERT_FILE": str(certs.other_ca.cert), "SSL_CERT_DIR": later}
-        settings = {"redis_url": server.tls_url, "redis_connect_timeout_s": "5"}
-        proc = subprocess.Popen(
-            [sys.executable, "-c", CHECK_WAIT_CONNECT, json.dumps(settings)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
-        try:
-            assert proc.stdout is not None and proc.stdin is not None
-            first = proc.stdout.readline()
-            assert first == "checked\n", first + proc.communicate(timeout=60)[1]
-            run_as_nobody(_hashed_ca_dir, later, f"{subject_hash}.0", certs.ca.cert.read_text())
-            out, err = proc.communicate("go\n", timeout=60)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-        said = out.strip()
-        assert said.startswith("refused "), said + err
-        assert "SSL_CERT_DIR" in said and later in said and "another user" in said, said
+        assert proc.stdout is not None and proc.stdin is not None
+        first = proc.stdout.readline()
+        assert first == "checked\n", first + proc.communicate(timeout=60)[1]
+        plant()
+        out, err = proc.communicate("go\n", timeout=60)
     finally:
-        shutil.rmtree(shared, ignore_errors=True)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return out.strip() + err
+
+
+@pytest.fixture
+def shared():
+    path = tempfile.mkdtemp(prefix="hk110", dir="/tmp")
+    os.chmod(path, 0o1777)  # as /tmp: anyone may add a name, only its owner move it
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_a_system_ca_directory_another_user_made_after_the_check_is_refused(certs, server, shared):
+    """Before: answered True (the directory, absent at the check, was given to OpenSSL unjudged)."""
+    later = os.path.join(shared, "cas")
+    subject_hash = subprocess.run(
+        ["openssl", "x509", "-hash", "-noout", "-in", str(certs.ca.cert)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    said = _checked_then_planted(
+        server,
+        {"SSL_CERT_FILE": str(certs.other_ca.cert), "SSL_CERT_DIR": later},
+        lambda: run_as_nobody(_hashed_ca_dir, later, f"{subject_hash}.0", certs.ca.cert.read_text()),
+    )
+    assert said.startswith("refused "), said
+    assert "SSL_CERT_DIR" in said and later in said and "another user" in said, said
+
+
+def test_a_system_ca_file_another_user_made_after_the_check_is_refused(certs, server, shared):
+    """A guard (held before): the file is judged again as it is read (read_trusted)."""
+    later = os.path.join(shared, "cas.pem")
+    said = _checked_then_planted(
+        server,
+        {"SSL_CERT_FILE": later, "SSL_CERT_DIR": str(os.path.dirname(certs.other_ca.cert))},
+        lambda: run_as_nobody(_own_file, later, certs.ca.cert.read_text()),
+    )
+    assert said.startswith("refused "), said
+    assert later in said and "another user" in said, said
+
+
+def _own_file(path: str, text: str) -> str:
+    with open(path, "w") as fh:
+        fh.write(text)
+    os.chmod(path, 0o644)
+    return path
 
 
 # The native hook-send's POSIX ACL parser (hook_send.c, acl_lets_others_write) given any bytes as the
