@@ -148,19 +148,23 @@ def check_tls_files(settings: RedisSettings, tls: bool) -> None:
             raise SettingError(f"cannot read {setting} {path}: {exc.strerror}", setting=setting) from None
     if tls and verifies(settings, query) and not (settings.tls_ca_file or query.get("ssl_ca_data")):
         for path, source in system_cas():
-            try:
-                check_trusted_file(path, _TLS_TRUST["ssl_ca_certs"])
-            except UnsafePathError as exc:
-                raise SettingError(
-                    f"the system's CA certificates ({source}), which rediss:// trusts when redis_tls_ca_file "
-                    f"is not set: {exc}"
-                ) from None
-            except OSError as exc:  # a CA directory this user cannot list: which CAs it holds is unknown
-                raise SettingError(
-                    f"cannot check the system's CA certificates ({source}) {path}, which rediss:// "
-                    f"trusts when redis_tls_ca_file is not set: {exc.strerror}; point SSL_CERT_FILE or "
-                    "SSL_CERT_DIR at CA certificates you can read, or set redis_tls_ca_file"
-                ) from None
+            _check_system_ca(path, source)
+
+
+def _check_system_ca(path: str, source: str) -> None:
+    """Refuse a CA file or directory of the system's store that another user could have changed."""
+    try:
+        check_trusted_file(path, _TLS_TRUST["ssl_ca_certs"])
+    except UnsafePathError as exc:
+        raise SettingError(
+            f"the system's CA certificates ({source}), which rediss:// trusts when redis_tls_ca_file is not set: {exc}"
+        ) from None
+    except OSError as exc:  # a CA directory this user cannot list: which CAs it holds is unknown
+        raise SettingError(
+            f"cannot check the system's CA certificates ({source}) {path}, which rediss:// "
+            f"trusts when redis_tls_ca_file is not set: {exc.strerror}; point SSL_CERT_FILE or "
+            "SSL_CERT_DIR at CA certificates you can read, or set redis_tls_ca_file"
+        ) from None
 
 
 def verifies(settings: RedisSettings, query: dict[str, list[str]]) -> bool:
@@ -192,10 +196,13 @@ def system_cas() -> list[tuple[str, str]]:
 def read_system_cas() -> tuple[str, list[str]]:
     """The system's CAs as a TLS connection with no CA named trusts them: the PEM text of its CA file
     (SSL_CERT_FILE, else OpenSSL's default), read once through read_trusted, and its CA directories,
-    which OpenSSL reads a certificate at a time as a chain asks (they cannot be read once)."""
+    which OpenSSL reads a certificate at a time as a chain asks (they cannot be read once), judged
+    again here: the start's check passed over one that did not exist then, which another user may
+    have made since (in /tmp, say)."""
     pem, directories = "", []
     for path, source in system_cas():
         if os.path.isdir(path):
+            _check_system_ca(path, source)
             directories.append(path)
             continue
         try:
