@@ -53,6 +53,7 @@ setup: runtime node_modules/.package-lock.json
 	scripts/install-chromium
 	scripts/install-strace
 	scripts/install-fuse
+	scripts/install-valgrind
 
 run: runtime
 	scripts/dev-redis
