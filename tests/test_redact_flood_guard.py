@@ -30,6 +30,7 @@ UNITS = {
     "net use": "net use a /u: ",
     "oy2": "oy2",
     "pwd": "PWD = ",
+    "--auth ": "xh --auth ",
 }
 
 
@@ -85,6 +86,26 @@ def test_a_flood_of_pwd_is_guarded(unit, monkeypatch):
     scanned = ENGINE._triggers.scan(text)
     assert scanned[4] == list(range(8))
     assert reports.calls <= (REPORT_LIMIT + 64 + 2) + 7 * (PROBE_LIMIT + max(1, 64 * PROBE // (CHUNK + OVERLAP)) + 2)
+
+
+@pytest.mark.parametrize("unit", ["xh --auth ", "-a --auth ", "http --auth=u:pw --auth "])
+def test_a_flood_of_the_auth_option_is_guarded(unit, monkeypatch):
+    """`--auth` starts some hundred expressions' engines at each occurrence (those that hold `auth`), and `--auth xh`
+    was reported at each (issue 16, h250: `xh --auth ` dense at 14 MB/s over 64 KiB, `-a --auth ` whole at 29 MB/s):
+    `--auth ` with its space is a guarded word, so its flood stops at the word's limit."""
+    text = (unit * (8 * CHUNK // len(unit) + 1))[: 8 * CHUNK]
+    reports = Reports(monkeypatch)
+    scanned = ENGINE._triggers.scan(text)
+    assert scanned[4] == list(range(8))
+    assert reports.calls <= (REPORT_LIMIT + 32 + 2) + 7 * (PROBE_LIMIT + max(1, 32 * PROBE // (CHUNK + OVERLAP)) + 2)
+
+
+@pytest.mark.parametrize("unit", ["--author x ", "git log --author=me --authority ", "--auth-type basic "])
+def test_a_flood_of_longer_auth_options_is_not_guarded(unit):
+    """`--author` and `--authority` are other options: a flood of them is scanned as usual, kept whole."""
+    text = (unit * (8 * CHUNK // len(unit) + 1))[: 8 * CHUNK]
+    assert ENGINE._triggers.scan(text)[4] == []
+    assert ENGINE.redact(text) == (text, {})
 
 
 def test_the_words_together_are_held_to_one_limit():

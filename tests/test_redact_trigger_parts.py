@@ -120,6 +120,12 @@ def texts() -> tuple[str, ...]:
         # nuget_source_password's (h228): "nuget" in any case before the option, in its command or not
         "dotnet nuget add source https://x -n f -u u -p Pw1x NuGet.exe sources add -Name f -Password Pw1x",
         'Nuget sources add \\"a b\\" --password=Pw1x; mkdir -p x nuget a\\ -p Pw1x nuget\\n-p Pw1x',
+        # ai_platform_key's (h250): ElevenLabs' sk_ + 48 hex after what may stand before a token, and glued to a name
+        *(
+            f"{before}sk_{'0123456789abcdef' * 3}{after}"
+            for before in ("", " ", "\\n", "\\u00a0", "=_", " -k", "%3D", "x", "a_")
+            for after in ("", " ", "_x", "ghp_")
+        ),
     ]
     # secret_line's parts and needs: every last word of a name, the spacings (raw, escaped tab), the
     # value's forms, with and without a keyword

@@ -47,6 +47,7 @@ class _MoreOfRule(TypedDict, total=False):
     group: int | str
     check: Callable[[re.Match[str]], bool] | None
     ends: Callable[[str], int] | None
+    trigger_parts: tuple[tuple[str, tuple[str, ...]], ...]
 
 
 def _token(

@@ -8,7 +8,7 @@ detectors that need a name beside a bare run (Deepgram's 40 hex after "deepgram"
 
 from __future__ import annotations
 
-from hookd.redact.patterns import B1, B1_DASH, E, E_DASH, b1
+from hookd.redact.patterns import B1, B1_DASH, E, E_DASH, HS_B1_MARKED, HS_B1_PLAIN, b1, hyperscan_shape
 from hookd.redact.providers import _token
 from hookd.redact.providers_gitleaks import _random_after
 from hookd.redact.rule import Rule
@@ -16,6 +16,20 @@ from hookd.redact.rule import Rule
 _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 # HubSpot's and LaunchDarkly's are UUID-shaped, though their detectors read any lower-case letter and digit
 _UUID_ALNUM = r"[a-z0-9]{8}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{12}"
+
+_AI_PLATFORM = (
+    rf"(?:n{B1_DASH}vapi-[A-Za-z0-9_-]{{64}}|p{B1}csk_[A-Za-z0-9]{{5,6}}_[A-Za-z0-9]{{63}}"
+    rf"|s{B1_DASH}k-lf-{_UUID}|s{B1}k_[a-f0-9]{{48}}){E_DASH}"
+)
+# ElevenLabs' sk_ + 48 hex: "sk_" ends many names (task_, disk_, xsk_), and Hyperscan's shape of a token drops what
+# B1 asks before it, so a flood of such a name glued to 48 hex reported at each and went dense. Its trigger asks
+# what may stand before the token, in two parts (patterns.HS_B1_PLAIN, HS_B1_MARKED: the second only where sk_ is).
+_AI_SHAPE = hyperscan_shape(_AI_PLATFORM)
+_ELEVENLABS = "|sk_[a-f0-9]{48})"
+_AI_PARTS = (
+    (_AI_SHAPE.replace(_ELEVENLABS, f"|{HS_B1_PLAIN}sk_[a-f0-9]{{48}})"), ()),
+    *((before + "sk_[a-f0-9]{48}" + _AI_SHAPE.split(_ELEVENLABS, 1)[1], ()) for before in HS_B1_MARKED),
+)
 
 TRUFFLEHOG_PROVIDER_RULES: tuple[Rule, ...] = (
     _token(
@@ -31,9 +45,10 @@ TRUFFLEHOG_PROVIDER_RULES: tuple[Rule, ...] = (
         "an AI platform key (NVIDIA nvapi-, Pinecone pcsk_, Langfuse sk-lf-, ElevenLabs sk_ + 48 hex)",
         ("nvapi-", "pcsk_", "sk-lf-", "sk_"),
         # (not Langfuse's pk-lf-: its public key, sent from browsers)
-        rf"(?:n{B1_DASH}vapi-[A-Za-z0-9_-]{{64}}|p{B1}csk_[A-Za-z0-9]{{5,6}}_[A-Za-z0-9]{{63}}"
-        rf"|s{B1_DASH}k-lf-{_UUID}|s{B1}k_[a-f0-9]{{48}}){E_DASH}",
+        _AI_PLATFORM,
         "`nvapi-` + 64, `pcsk_` + 5-6 + `_` + 63, `sk-lf-` + a UUID, `sk_` + 48 hex",
+        trigger=_AI_SHAPE.replace(_ELEVENLABS, f"|(?:{'|'.join((HS_B1_PLAIN, *HS_B1_MARKED))})sk_[a-f0-9]{{48}})"),
+        trigger_parts=_AI_PARTS,
         validate=_random_after(("nvapi-", "pcsk_", "sk-lf-", "sk_"), 8),
     ),
     _token(
