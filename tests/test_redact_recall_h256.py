@@ -44,7 +44,9 @@ def test_a_bearer_credential_in_a_template_literal_goes(text: str) -> None:
     assert_redacted(text, TOKEN, "authorization_header")
 
 
-@pytest.mark.parametrize("text", ["const h = `Bearer ${token}`;", "headers: { Authorization: `Bearer ${process.env.T}` }"])
+@pytest.mark.parametrize(
+    "text", ["const h = `Bearer ${token}`;", "headers: { Authorization: `Bearer ${process.env.T}` }"]
+)
 def test_a_template_literal_of_a_reference_stays(text: str) -> None:
     assert_kept(text)
 

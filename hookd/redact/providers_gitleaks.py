@@ -147,9 +147,8 @@ GITLEAKS_PROVIDER_RULES: tuple[Rule, ...] = (
         ("_mmk",),
         rf"[A-Za-z0-9]{B1}[A-Za-z0-9]{{5}}_[A-Za-z0-9]{{29}}_mmk{E}",
         "6 of `[A-Za-z0-9]` + `_` + 29 + `_mmk`",
-        # From its suffix, the one literal: a trigger that begins with a run of a class costs every text
-        # (Dropbox's above); the regex reads the 35 back from the report
-        trigger=r"_mmk(?:[^A-Za-z0-9_]|$)",
+        # Its whole shape for Hyperscan (as every token): a trigger of the suffix alone reported every "_mmk"
+        # and sent a flood of it to bulk redaction
         validate=_random_after((), 12),
     ),
     _token(

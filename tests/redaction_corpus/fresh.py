@@ -76,7 +76,9 @@ def values(seed: int = 2560) -> dict[str, str]:
         "pemf_pkcs8": pem("PRIVATE KEY"),
         "pemf_openssh": pem("OPENSSH PRIVATE KEY"),
         "pemf_enc": pem("ENCRYPTED PRIVATE KEY"),
-        "pemf_rsaenc": pem("RSA PRIVATE KEY", "Proc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC," + p(HEX.upper(), 32) + "\n\n"),
+        "pemf_rsaenc": pem(
+            "RSA PRIVATE KEY", "Proc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC," + p(HEX.upper(), 32) + "\n\n"
+        ),
         # benign look-alikes
         "f_sha": p(HEX, 40),
         "f_sha2": p(HEX, 40),
