@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from hookd.redact.checks import option_value_ok
+from hookd.redact.checks import looks_like_credential, option_value_ok
 from hookd.redact.patterns import VALUE, VALUE_REACH
 from hookd.redact.rule import Rule
 
@@ -113,6 +113,9 @@ CLI_MORE_TRIGGER = (
             # every literal of a Kubernetes Secret is one (--from-literal=key=<value>, not only password=)
             _NOT_WORD + r"(?:kubectl|oc)\s{1,4}create\s{1,4}secret" + _CMD + r"""*\s--from-literal(?:=|\s{1,4})"""
             r"""(?:\\?["'])?[A-Za-z0-9._-]{1,253}=""",
+            # curl's -b, the short --cookie, with a cookie after it (-b <file> names a jar, no = in it); the
+            # command is read back in the check (curl and the command's words here cost a flood of "curl -b ")
+            r"""\s-b\s{0,4}(?:\\?["'])?[A-Za-z0-9_.!#$%*+^|~-]{1,128}=""",
             # Composer's auth settings: a token after its host (composer config -g github-oauth.github.com <t>)
             _NOT_WORD + r"composer\s{1,4}config(?:\s{1,4}(?:--global|--auth|-g|-a)){0,2}\s{1,4}"
             r"(?:github-oauth|gitlab-oauth|gitlab-token|bearer)\.[A-Za-z0-9.-]{1,253}\s{1,4}",
@@ -175,10 +178,20 @@ _PLAIN_LITERAL = re.compile(
 )
 
 
+# curl -b's cookie, its name just before the value: a cookie of a session or a token, not theme=dark.
+_CURL_COOKIE = re.compile(r"""\s-b\s{0,4}(?:\\?["'])?[A-Za-z0-9_.!#$%*+^|~-]{1,128}=\Z""")
+
+
 def _option_ok(match: re.Match[str]) -> bool:
     """A password, not a file that holds one (--secret-key ./key.pem), given to a command that takes it."""
     if _PLAIN_LITERAL.search(match.string, max(0, match.start() - 270), match.start()):
         return False
+    cookie = _CURL_COOKIE.search(match.string, max(0, match.start() - 140), match.start())
+    if cookie:
+        value, low = match.group("value"), max(0, cookie.start() - _COMMAND_REACH)
+        if "curl" not in command_names(match.string, low, cookie.start() + 1):
+            return False  # git checkout -b a=b, tar -b 20
+        return option_value_ok(match) and (len(value) >= 16 or looks_like_credential(value))
     return option_value_ok(match) and not _key_file(match.group("value")) and _short_option_ok(match)
 
 

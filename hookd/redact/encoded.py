@@ -201,7 +201,10 @@ BRACED_CONNECTION_PASSWORD = Rule(
 
 # A YAML block scalar under a secret's name: password: | (or >-), then the value indented on the next line. The
 # line break is an escaped \\n in a JSON string, or a raw one where the text given to the redactor is not JSON.
-_BLOCK_TRIGGER = _NAME + r"""[\"']?: ?[|>][-+]?[1-9]?[ \t]{0,4}(?:\\n|\r?\n)[ \t]{1,16}[^\s\\"#]"""
+# A name may go on past its secret word by _key or -value (secret_key: >-, signing_secret-value: |).
+_BLOCK_TRIGGER = (
+    _NAME + r"""(?:[_-](?i:key|value))?[\"']?: ?[|>][-+]?[1-9]?[ \t]{0,4}(?:\\n|\r?\n)[ \t]{1,16}[^\s\\"#]"""
+)
 # Scanned only in chunks holding the block's sign: started at every secret word, the trigger cost a fifth of the
 # speed on 2 MB of Python source (its \n is in every line of a JSON string).
 _BLOCK_NEEDS = ((":|",), (": |",), (":>",), (": >",))

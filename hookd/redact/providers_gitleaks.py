@@ -63,14 +63,15 @@ GITLEAKS_PROVIDER_RULES: tuple[Rule, ...] = (
     _token(
         "devtools_token",
         "a developer-platform token (Sourcegraph sgp_, Infracost ico-, Octopus Deploy API-, Clojars CLOJARS_, "
-        "ReadMe rdme_, Scalingo tk-us-, Harness pat./sat.)",
-        ("sgp_", "ico-", "API-", "CLOJARS_", "rdme_", "tk-us-", "pat.", "sat."),
+        "ReadMe rdme_, Scalingo tk-us-, Harness pat./sat., Defined Networking dnkey-)",
+        ("sgp_", "ico-", "API-", "CLOJARS_", "rdme_", "tk-us-", "pat.", "sat.", "dnkey-"),
         rf"(?:s{B1}gp_(?:[a-fA-F0-9]{{16}}_|local_)?[a-fA-F0-9]{{40}}|i{B1_DOT}co-[A-Za-z0-9]{{32}}"
         rf"|A{B1_DASH}PI-[A-Z0-9]{{26}}|C{B1}LOJARS_[a-z0-9]{{60}}|r{B1}dme_[a-z0-9]{{70}}"
-        rf"|t{B1_DASH}k-us-[A-Za-z0-9_-]{{48}}"
+        rf"|t{B1_DASH}k-us-[A-Za-z0-9_-]{{48}}|d{B1_DASH}nkey-[a-z0-9=_-]{{26}}-[a-z0-9=_-]{{52}}"
         rf"|[ps]{B1_DOT}at\.[A-Za-z0-9_-]{{22}}\.[A-Za-z0-9]{{24}}\.[A-Za-z0-9]{{20}}){E_DASH}",
-        "`sgp_` + 40 hex, `ico-` + 32, `API-` + 26, `CLOJARS_` + 60, `rdme_` + 70, `pat.` + 22 + `.` + 24 + `.` + 20",
-        validate=_random_after(("sgp_local_", "sgp_", "ico-", "API-", "CLOJARS_", "rdme_", "tk-us-")),
+        "`sgp_` + 40 hex, `ico-` + 32, `API-` + 26, `CLOJARS_` + 60, `rdme_` + 70, `pat.` + 22 + `.` + 24 + `.` + 20, "
+        "`dnkey-` + 26 + `-` + 52",
+        validate=_random_after(("sgp_local_", "sgp_", "ico-", "API-", "CLOJARS_", "rdme_", "tk-us-", "dnkey-")),
     ),
     _token(
         "cloud_platform_token",
@@ -139,6 +140,16 @@ GITLEAKS_PROVIDER_RULES: tuple[Rule, ...] = (
         # one more after them is no token's), or an _ that ends a word
         trigger=r"A{10}[A-Za-z0-9_=-]{43}(?:[^A-Za-z0-9_-]|_(?:[^A-Za-z0-9_-]|$)|$)",
         validate=_dropbox_long_ok,
+    ),
+    _token(
+        "maxmind_license_key",
+        "a MaxMind license key (6, _, 29, then _mmk: GeoIP.conf's LicenseKey, geoipupdate's)",
+        ("_mmk",),
+        rf"[A-Za-z0-9]{B1}[A-Za-z0-9]{{5}}_[A-Za-z0-9]{{29}}_mmk{E}",
+        "6 of `[A-Za-z0-9]` + `_` + 29 + `_mmk`",
+        # Its whole shape for Hyperscan (as every token): a trigger of the suffix alone reported every "_mmk"
+        # and sent a flood of it to bulk redaction
+        validate=_random_after((), 12),
     ),
     _token(
         "gitlab_session_cookie",

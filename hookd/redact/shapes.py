@@ -66,7 +66,7 @@ def _auth_value(first: int) -> str:
     """The value: ``first`` characters, then up to 256 in all and what ends it; or its first 256."""
     return (
         rf"[A-Za-z0-9._~+/-]{{{first}}}(?:[A-Za-z0-9._~+/-]{{0,{256 - first}}}={{0,3}}\.?"
-        r"""(?:[\s\x1c-\x1f"'\\,;)\]}&|<>\xc2\xe1-\xe3]|$)"""
+        r"""(?:[\s\x1c-\x1f"'\\,;)\]}&|<>`\xc2\xe1-\xe3]|$)"""
         rf"|[A-Za-z0-9._~+/-]{{{256 - first}}})"
     )
 

@@ -131,7 +131,11 @@ def is_placeholder(value: str) -> bool:
                 return True
     # str.count: a flood of long values reads each once, in C
     masked = value.count("*") + value.count("x") + value.count("X") + value.count("•")
-    return masked >= 8 and 2 * masked >= len(value) and any(c * 4 in value for c in _MASK_CHARS)
+    # Or a short mask that shows its last (or first) four at most, as settings pages do: ****abcd, ••••1234
+    shown = len(value) - masked
+    return (masked >= 8 and 2 * masked >= len(value) or masked >= 4 and shown <= 4) and any(
+        c * 4 in value for c in _MASK_CHARS
+    )
 
 
 # A format or a reference that starts with %: %s, %(password)s, %-8s, %DB_PASS%, %{TOKEN}. (A password may

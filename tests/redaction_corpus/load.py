@@ -18,11 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fakes import Fakes
+from fresh import values as fresh_values
 from outside import values as outside_values
 
 HERE = Path(__file__).resolve().parent
 FIRST = ("secrets.jsonl", "benign.jsonl")
 OUTSIDE = ("outside_secrets.jsonl", "outside_benign.jsonl")  # written as an outside tester (ninth session)
+FRESH = ("fresh_secrets.jsonl", "fresh_benign.jsonl")  # pastes in hook payloads' shapes (issue 16, h256)
+ALL = FIRST + OUTSIDE + FRESH
 _PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)(?:\|([a-z0-9]+))?\}")
 
 
@@ -81,11 +84,12 @@ def _payload(entry: dict, fill) -> str:
     )
 
 
-def cases(seed: int = 16, files: tuple[str, ...] = FIRST + OUTSIDE) -> list[Case]:
+def cases(seed: int = 16, files: tuple[str, ...] = ALL) -> list[Case]:
     fakes = Fakes(seed)
     values = fakes.all()
     values["ids18"] = " ".join(str(fakes.rng.randrange(10**17, 10**18)) for _ in range(30))
     values.update(outside_values())
+    values.update(fresh_values())
     out = []
     for name in files:
         for line in (HERE / name).read_text().splitlines():
@@ -125,7 +129,7 @@ def survived(case: Case, out: str) -> list[str]:
     return [s for s in case.secrets if any(s in t for t in texts) or s in out]
 
 
-def score(redactor, files: tuple[str, ...] = FIRST + OUTSIDE) -> dict:
+def score(redactor, files: tuple[str, ...] = ALL) -> dict:
     """Recall over the secret cases, survival over the benign ones, and what failed."""
     found = kept = n_secret = n_benign = 0
     missed, harmed = [], []
@@ -157,7 +161,7 @@ def score(redactor, files: tuple[str, ...] = FIRST + OUTSIDE) -> dict:
 def text_secret_cases() -> list[Case]:
     """The secret cases written as text (a stdout) rather than as a payload of their own: those a test may
     write again as a terminal, an editor or a listing would."""
-    entries = [json.loads(line) for name in FIRST + OUTSIDE for line in (HERE / name).read_text().splitlines()]
+    entries = [json.loads(line) for name in ALL for line in (HERE / name).read_text().splitlines()]
     return [case for case, entry in zip(cases(), entries) if case.kind == "secret" and "text" in entry]
 
 
