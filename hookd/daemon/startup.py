@@ -198,6 +198,7 @@ class DaemonStartup(DaemonSockets, InboxAtStart):
             unsent_path=os.path.join(config.state_dir, "unsent.jsonl"),
             unsent_dir_fd=self.state_fd,
         )
+        stack.push_async_callback(self.publisher.writer.route.aclose)  # before the client's aclose (LIFO)
         self.inbox = Inbox(config.inbox_dir, self.pipeline, config.max_event_bytes, config.spare_inbox)
         # Read before the backlog's copying, which lets published segments go that hold them; remembered
         # after it, which may outlast the ids' span.

@@ -157,6 +157,9 @@ class PoolRoute:
     async def lost(self) -> None:
         """A connection failed; the pool reconnects (and asks the sentinels again) by itself."""
 
+    async def aclose(self) -> None:
+        """The pool is the client's, closed with it."""
+
 
 class ClusterRoute:
     """Connections to the master that serves the stream's slot, as the cluster last said."""
@@ -186,6 +189,12 @@ class ClusterRoute:
     async def lost(self) -> None:
         """A node failed or timed out: read the slots again, from any node that answers."""
         await self.client.aclose()
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Disconnect the nodes an ASK named, which the client's own aclose does not know: left
+        connected at the stop, each said "Unclosed ClusterNode" to whatever loop ran when it was
+        collected (redis-py's ClusterNode.__del__)."""
         strangers, self.strangers = self.strangers, {}
         for node in strangers.values():
             await node.disconnect()
