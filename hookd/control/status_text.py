@@ -206,18 +206,19 @@ def _render_offline(status: dict[str, Any], paint: Paint) -> str:
             ("inbox", _inbox_waiting(status["inbox"], paint, "waiting", "event")),
             *_offline_spare_rows(status["inbox"]),
             ("state", status["state_dir"]),
-            # whether a hookd holds the state directory was not read: one may, so "start" may not be the fix
-            *[
-                ("lock", paint(f"! {visible(error)}", YELLOW))
-                for error in [(status.get("lock") or {}).get("error")]
-                if error
-            ],
+            *_offline_lock_rows(status, paint),
             *[("hooks", paint(f"! {visible(problem)}", YELLOW)) for problem in status.get("hooks_problems", [])],
             *[("hooks", f"note: {visible(note)}") for note in status.get("hooks_notes", [])],
             *_port_rows(status, paint),
             ("start", "hookd run  (or: systemctl --user start hookd)"),
         ]
     )
+
+
+def _offline_lock_rows(status: dict[str, Any], paint: Paint) -> list[tuple[str, str]]:
+    """Whether a hookd holds the state directory, when it could not be read: one may, so "start" may not be the fix."""
+    error = (status.get("lock") or {}).get("error")
+    return [("lock", paint(f"! {visible(error)}", YELLOW))] if error else []
 
 
 def _offline_spare_rows(inbox: dict[str, Any]) -> list[tuple[str, str]]:
