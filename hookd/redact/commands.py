@@ -92,6 +92,9 @@ _GLUED = ("7z", "7za", "unrar", "rar")  # -pSECRET, no space (unrar's -p alone a
 _GLUED_P = ("sqlcmd", "bcp", "osql", "isql", "tsql", "sqsh")
 _SPACED_P = tuple(c for c in _SHORT_OPTIONS["-p"] if c not in _GLUED)  # -p <password>, apart from its value
 _SHORT_TRIGGER = r"\s(?:(?:-[wPpNk]|-(?i:apikey))\s{1,4}|/p:|/(?i:pass):|-[pP])"
+# curl's -b and a cookie's name up to its =, in the trigger and in its check (_CURL_COOKIE).
+_CURL_B = r"""\s-b\s{0,4}(?:\\?["'])?[A-Za-z0-9_.!#$%*+^|~-]{1,128}="""
+
 CLI_MORE_TRIGGER = (
     "(?:"
     + "|".join(
@@ -115,7 +118,7 @@ CLI_MORE_TRIGGER = (
             r"""(?:\\?["'])?[A-Za-z0-9._-]{1,253}=""",
             # curl's -b, the short --cookie, with a cookie after it (-b <file> names a jar, no = in it); the
             # command is read back in the check (curl and the command's words here cost a flood of "curl -b ")
-            r"""\s-b\s{0,4}(?:\\?["'])?[A-Za-z0-9_.!#$%*+^|~-]{1,128}=""",
+            _CURL_B,
             # Composer's auth settings: a token after its host (composer config -g github-oauth.github.com <t>)
             _NOT_WORD + r"composer\s{1,4}config(?:\s{1,4}(?:--global|--auth|-g|-a)){0,2}\s{1,4}"
             r"(?:github-oauth|gitlab-oauth|gitlab-token|bearer)\.[A-Za-z0-9.-]{1,253}\s{1,4}",
@@ -179,7 +182,7 @@ _PLAIN_LITERAL = re.compile(
 
 
 # curl -b's cookie, its name just before the value: a cookie of a session or a token, not theme=dark.
-_CURL_COOKIE = re.compile(r"""\s-b\s{0,4}(?:\\?["'])?[A-Za-z0-9_.!#$%*+^|~-]{1,128}=\Z""")
+_CURL_COOKIE = re.compile(_CURL_B + r"\Z")
 
 
 def _option_ok(match: re.Match[str]) -> bool:
