@@ -26,7 +26,8 @@ import time
 import pytest
 
 from other_user import NOBODY, needs_root, run_as_nobody
-from secure_redis import Certs, TlsRedis
+from secure_redis import TlsRedis
+from secure_redis import certs  # noqa: F401 - fixture
 from test_client import BODY, env, sockdir  # noqa: F401 -- env and sockdir are fixtures
 from test_native_sanitizers import REPORTS, SAN_ENV, SANITIZE
 
@@ -62,11 +63,6 @@ except SettingError as exc:
 except (redis.exceptions.RedisError, OSError) as exc:
     print("failed", describe_failure(config, exc))
 """
-
-
-@pytest.fixture(scope="module")
-def certs(tmp_path_factory) -> Certs:
-    return Certs.make(tmp_path_factory.mktemp("certs"))
 
 
 @pytest.fixture(scope="module")
