@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scan_reports import Reports
 
-import hookd.redact.scan as scan_module
 from hookd.redact.budget import CONFIRM_LIMIT
 from hookd.redact.dense import MARK, redact_in_bulk
 from hookd.redact.redactor import Redactor
@@ -54,20 +54,6 @@ def secrets_in(unit: str, size: int = SIZE) -> frozenset[str]:
     text = flood(unit, size)
     spans, _ = REFERENCE._find(text, REFERENCE._triggers.scan(text, None, None), 0)
     return frozenset(text[start:end] for start, end, _ in spans if end - start >= 4)
-
-
-class Reports:
-    """Counts the scanner's calls into Python (reports), per scan of one chunk."""
-
-    def __init__(self, monkeypatch) -> None:
-        self.calls = 0
-        original = scan_module._collect_limited
-
-        def counting(*args):
-            self.calls += 1
-            return original(*args)
-
-        monkeypatch.setattr(scan_module, "_collect_limited", counting)
 
 
 @pytest.mark.parametrize(("unit", "size"), [(unit, SIZE) for unit in UNITS] + [(FLOOD, LARGE)])

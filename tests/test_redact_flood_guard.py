@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-import hookd.redact.scan as scan_module
 from hookd.redact.redactor import Redactor
 from hookd.redact.rules import BUILTIN_RULES
+from scan_reports import Reports
 from test_redact_view_core import redacted_without_the_core
 from hookd.redact.scan import CHUNK, FLOOD_LIMIT, FLOOD_WORDS, OVERLAP, PROBE, PROBE_LIMIT, REPORT_LIMIT
 
@@ -32,20 +32,6 @@ UNITS = {
     "pwd": "PWD = ",
     "--auth ": "xh --auth ",
 }
-
-
-class Reports:
-    """Counts the scanner's calls into Python (reports)."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.calls = 0
-        original = scan_module._collect_limited
-
-        def counting(*args: object) -> bool:
-            self.calls += 1
-            return original(*args)
-
-        monkeypatch.setattr(scan_module, "_collect_limited", counting)
 
 
 def spaced(unit: str, times: int, size: int) -> str:

@@ -7,8 +7,8 @@ may stand before the token, so such a flood makes no report; a key after what ma
 from __future__ import annotations
 
 import pytest
+from scan_reports import Reports
 
-import hookd.redact.scan as scan_module
 from hookd.redact.redactor import Redactor
 from hookd.redact.rules import BUILTIN_RULES
 from hookd.redact.scan import CHUNK
@@ -19,18 +19,11 @@ HEX = "".join("0123456789abcdef"[(i * 5 + 1) % 16] for i in range(48))
 
 @pytest.mark.parametrize("name", ["xsk_", "task_", "disk_", "Mask_"])
 def test_a_flood_of_a_name_glued_to_48_hex_reports_nothing(name, monkeypatch):
-    calls = [0]
-    original = scan_module._collect_limited
-
-    def counting(*args: object) -> bool:
-        calls[0] += 1
-        return original(*args)
-
-    monkeypatch.setattr(scan_module, "_collect_limited", counting)
+    reports = Reports(monkeypatch)
     unit = name + HEX + " "
     text = (unit * (8 * CHUNK // len(unit) + 1))[: 8 * CHUNK]
     assert ENGINE._triggers.scan(text)[4] == []  # no chunk dense
-    assert calls[0] == 0
+    assert reports.calls == 0
     assert ENGINE.redact(text) == (text, {})
 
 

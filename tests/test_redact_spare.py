@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from scan_reports import Reports
 
-import hookd.redact.scan as scan_module
 from hookd.redact import build_redactor
 from hookd.redact.dense import MARK
 from hookd.redact.floods import REPORT_SPARE, WORD_SPARE
@@ -66,18 +66,11 @@ def no_spare_later(monkeypatch):
 
 @pytest.mark.parametrize("unit", ["ApiKey ", "password=x1 ", "mkdir -p a ", '"token": "abcdefgh", '])
 def test_a_flood_past_the_spare_goes_dense_its_reports_bounded(unit, monkeypatch):
-    calls = [0]
-    original = scan_module._collect_limited
-
-    def counting(*args: object) -> bool:
-        calls[0] += 1
-        return original(*args)
-
-    monkeypatch.setattr(scan_module, "_collect_limited", counting)
+    reports = Reports(monkeypatch)
     text = payload((unit * (64 * CHUNK // len(unit) + 1))[: 64 * CHUNK])
     out, counts = REDACTOR.redact(text)
     assert "dense" in counts and "abcdefgh" not in out
     pieces = (len(text) + CHUNK - 1) // CHUNK
     # A scan and one of a decoded view at most: per chunk its limits (and the stopping report), and once
     # the text's spare.
-    assert calls[0] <= 2 * (pieces * (REPORT_LIMIT + FLOOD_LIMIT + 2) + REPORT_SPARE + WORD_SPARE)
+    assert reports.calls <= 2 * (pieces * (REPORT_LIMIT + FLOOD_LIMIT + 2) + REPORT_SPARE + WORD_SPARE)
