@@ -1046,13 +1046,20 @@ def _settled():
     _lost_line = None
 
 
+def stdin_fd(f):
+    """stdin's descriptor, or None for a stream an in-process caller gives that has none."""
+    try:
+        return f.fileno()
+    except Exception:
+        return None
+
+
 def stdin_reader(f):
     """read(n) of stdin: posix.read on its descriptor, between whose calls the deadline's handler
     runs (one read() of a source that never ends nor blocks, /dev/zero, held it off until memory
     ran out); the stream's own read for an in-process caller that gives one."""
-    try:
-        fd = f.fileno()
-    except Exception:  # not a file: a stream given by an in-process caller
+    fd = stdin_fd(f)
+    if fd is None:  # not a file: a stream given by an in-process caller
         return f.buffer.read
 
     def read(n):
@@ -1086,11 +1093,23 @@ def read_stdin(read, limit):
     return head, size
 
 
-def drain(read, until):
+def drain(read, until, fd=None):
     """Read stdin to its end, holding none of it, until time.monotonic() reaches until -> (bytes, ended).
-    The writer sees its event taken rather than a broken pipe, and the marker gets the size."""
+    The writer sees its event taken rather than a broken pipe, and the marker gets the size. Each read
+    waits for stdin (fd) no later than until: a writer that stopped without closing held the read past
+    it, and the deadline then ended the run with the marker neither handed over nor kept."""
     seen = 0
+    if fd is not None:
+        try:
+            import select  # here, not at the top: only an event over the limit pays for it
+
+            waiting = select.poll()
+            waiting.register(fd, select.POLLIN)
+        except (ImportError, AttributeError, OSError):  # no poll() here: reads as before
+            fd = None
     while time.monotonic() < until:
+        if fd is not None and not waiting.poll(max(int((until - time.monotonic()) * 1000) + 1, 0)):
+            break
         try:
             chunk = read(1 << 20)
         except OSError:
@@ -1149,7 +1168,7 @@ def run(argv, env, deadline, lost_line=None, drain_until=None, partial_line=None
     _handed = False
     f, limit, withheld = sys.stdin, max_event_bytes(env), None
     try:
-        read = stdin_reader(f) if f is not None else None
+        read, fd = (stdin_reader(f), stdin_fd(f)) if f is not None else (None, None)
         if read is not None and partial_line is not None:
             read = _armed_at_first_byte(read, partial_line)
         body, size = read_stdin(read, limit) if read is not None else (b"", 0)
@@ -1158,7 +1177,7 @@ def run(argv, env, deadline, lost_line=None, drain_until=None, partial_line=None
         body, size = b"", 0
     _lost_line = lost_line  # from here a stall of stdin loses an event that is known to be there
     if size > limit:
-        more, ended = drain(read, deadline if drain_until is None else drain_until)
+        more, ended = drain(read, deadline if drain_until is None else drain_until, fd)
         body, withheld = too_large_marker(body, size + more, ended, limit), "too_large"
         say_later(too_large_line(size + more, ended, limit))
     header, sent_ns, pid, hid = make_header(
