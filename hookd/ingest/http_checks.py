@@ -37,6 +37,9 @@ class Head(NamedTuple):
     authorization: bytes | None
     host: bytes | None
     origin: bool
+    # Authorization or Host given more than once: which of them counts is the reader's choice (llhttp
+    # keeps each; the last one was taken), so a request that names two hosts or two tokens is refused.
+    repeated: frozenset[bytes] = frozenset()
 
 
 class Verdict(NamedTuple):
@@ -48,10 +51,14 @@ class Verdict(NamedTuple):
 def check_head(gate: Gate, head: Head) -> Verdict:
     """The token first: nothing else about the request is looked at for a sender
     without it (not even whether its path exists)."""
-    problem = gate.authorization_problem(head.authorization)
+    if b"authorization" in head.repeated:
+        problem: str | None = "more than one Authorization header; send one: Bearer <the token in http_token_file>"
+    else:
+        problem = gate.authorization_problem(head.authorization)
     if problem is not None:
         return Verdict(False, None, _refused(gate, 401, "unauthorized", problem, b"WWW-Authenticate: Bearer\r\n"))
-    problem = gate.host_problem(head.host)
+    problem = "more than one Host header (a request names one host)" if b"host" in head.repeated else None
+    problem = problem or gate.host_problem(head.host)
     if problem is not None:
         return Verdict(False, None, _refused(gate, 421, "misdirected", problem))
     if head.origin:  # only browsers send it; Claude Code's hooks do not

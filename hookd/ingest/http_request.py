@@ -69,6 +69,7 @@ class RequestReader:
         self.authorized = False  # the token checked out: refusals from here are event rejections
         self.host: bytes | None = None
         self.origin = False
+        self.repeated: set[bytes] = set()  # Authorization or Host given more than once
         self.content_length: int | None = None
         self.expect_continue = False
         self.body: list[bytes] = []
@@ -144,8 +145,12 @@ class RequestReader:
         self._count_head(len(name) + len(value))
         name = name.lower()
         if name == b"authorization":
+            if self.authorization is not None:
+                self.repeated.add(name)
             self.authorization = value
         elif name == b"host":
+            if self.host is not None:
+                self.repeated.add(name)
             self.host = value
         elif name == b"origin":
             self.origin = True
@@ -157,7 +162,15 @@ class RequestReader:
     def on_headers_complete(self) -> None:
         self.in_head = False
         self.authorized, self.hook, self.refusal = check_head(
-            self.gate, Head(self.parser.get_method(), self.url, self.authorization, self.host, self.origin)
+            self.gate,
+            Head(
+                self.parser.get_method(),
+                self.url,
+                self.authorization,
+                self.host,
+                self.origin,
+                frozenset(self.repeated),
+            ),
         )
         self.shown_token = self.shown_token or self.authorized
         large = self.content_length is not None and self.content_length > self.max_body
