@@ -132,6 +132,9 @@ START_FIRST = (
     "test_cluster_migration.py",
     "test_redis_tls.py",
     "test_packaging.py",
+    "test_redact_confirm_parts.py",
+    "test_redact_trigger_parts.py",
+    "test_redact_view_core.py",
 )
 
 
@@ -140,15 +143,26 @@ def pytest_collection_modifyitems(session, config, items):
     """Schedule for pytest-xdist's ``--dist loadgroup``: each test is sent to a worker on its own,
     except that the tests of a module that share one of its module-scoped fixtures (a Cluster,
     a sanitizer build, sentinels) go to one worker together, so that it is set up once; and
-    START_FIRST's modules are sent first. In one process (-n 0, -p no:xdist) nothing changes."""
+    START_FIRST's modules are sent first, and the redaction tests that run alone last. In one
+    process (-n 0, -p no:xdist) nothing changes."""
     if getattr(config.option, "dist", "no") == "no":
         return
+    grouped = set()
     for item in items:
         fixtures = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
         if any(d.scope in ("module", "class", "package") for defs in fixtures.values() for d in defs):
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+            grouped.add(item.nodeid)
     rank = {name: n for n, name in enumerate(START_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
+    # Most of the suite's tests are short redaction tests that start no process. Sent last, they
+    # fill the workers' ends, which the tests that run hookd, Redis and chromium (seconds to a
+    # minute each) would otherwise leave to one worker while the others idle.
+    def order(item) -> tuple[int, bool]:
+        alone = item.path.name.startswith("test_redact") and item.nodeid not in grouped
+        return rank.get(item.path.name, len(rank)), alone
+
+    items.sort(key=order)
 
 
 def github_token() -> str:
