@@ -74,13 +74,6 @@ def test_hookd_runs_start_check_says_the_worktreecreate_hook(home, hookd_factory
     assert record["event"] == "hooks_would_miss" and record["settings"] == str(path), record
 
 
-def test_a_worktreeremove_hook_of_hookds_is_not_said(home, managed, capsys):  # noqa: F811
-    """WorktreeRemove has no decision control: failures are logged in debug mode only."""
-    _write(user_settings(home), {"hooks": {"WorktreeRemove": [{"hooks": [_hookd_hook("WorktreeRemove")]}]}})
-    code, out = _hooks_status(capsys)
-    assert code == 0 and "worktree creation" not in out, out
-
-
 # once: honoured in a skill's frontmatter only.
 
 

@@ -43,12 +43,17 @@ EVENTS: tuple[HookEvent, ...] = tuple(
 )
 BY_NAME = {event.name: event for event in EVENTS}
 
-# Events where a hook that only observes would change what Claude Code does.
+# Events where a hook that only observes would change what Claude Code does (hooks reference,
+# "WorktreeCreate" and "WorktreeRemove": without a WorktreeRemove hook Claude Code "falls back to
+# git worktree remove --force"; with one that exits 0 "the worktree counts as removed").
 NEVER = {
     "WorktreeCreate": "a WorktreeCreate hook replaces git's worktree creation and must print the "
     "new worktree's path; hook-send prints nothing, so creation would fail",
     "FileChanged": "a FileChanged hook's matcher is the list of files Claude Code watches; hookd "
     "has no files to choose (add such a hook by hand if you want one)",
+    "WorktreeRemove": "it fires only for a worktree a WorktreeCreate hook made, and a WorktreeRemove "
+    "hook replaces Claude Code's own removal of it (git worktree remove --force): one that exits 0 "
+    "counts the worktree removed, and hook-send deletes nothing, so the worktree would stay on disk",
 }
 # Of those, the events whose hook of hookd's the user may add by hand (NEVER says so): install keeps
 # it where it is, uninstall still removes it.
@@ -58,10 +63,13 @@ NOT_BY_DEFAULT = {
     "MessageDisplay": "it runs for every batch of streamed lines and Claude Code holds the "
     "display until the hook returns; the same text is in the transcript",
 }
-# Events that keep the command hook in --mode http although they accept http hooks.
+# Events that keep the command hook in --mode http although they accept http hooks: there a failed
+# hook changes what Claude Code does (hooks reference, "Timeouts"), and hook-send, which exits 0 within
+# its own deadline whatever happens, never fails; an HTTP hook fails whenever hookd's listener is
+# down, refuses the event or does not answer in time.
 COMMAND_IN_HTTP_MODE = {
-    "PreModelSwitch": "a hook cancelled at its timeout blocks the model switch; hook-send ends "
-    "within its own deadline, a listener that hangs would not",
+    "PreModelSwitch": "Claude Code blocks the model switch when the hook is cancelled at its timeout, as an "
+    "HTTP hook is when hookd's listener accepts and does not answer (hung, or another program on its port)",
 }
 DEFAULT_EVENTS = tuple(e.name for e in EVENTS if e.name not in NEVER and e.name not in NOT_BY_DEFAULT)
 

@@ -19,6 +19,8 @@ pass):
 - On WorktreeCreate, any hook of hookd's: it replaces git's worktree creation and must return the
   new worktree's path (a command hook on stdout, an HTTP hook as ``worktreePath``); hook-send prints
   nothing and the listener answers ``{}``, so every worktree creation fails (events.NEVER).
+- On WorktreeRemove, any hook of hookd's: it replaces Claude Code's removal of a worktree a
+  WorktreeCreate hook made, and deletes nothing, so the worktree stays on disk (events.NEVER).
 - ``timeout`` (seconds) below what hook-send needs to start and finish within its own deadline,
   or not a positive number (the settings schema refuses it): Claude Code kills the hook first.
 - No ``timeout`` on UserPromptSubmit, PreModelSwitch, PostModelSwitch (30 s) or MessageDisplay (10 s), or a ``timeout`` under
@@ -29,7 +31,8 @@ pass):
   can set under what hook-send needs at all (session_end.py).
 - An HTTP hook's ``timeout`` past the longest hook-send waits, or none (600 s): a listener that
   accepts and does not answer holds the agent that long at every event; an HTTP hook on an event
-  that runs none (SessionStart, Setup): every such event is lost (http_fields.py).
+  that runs none (SessionStart, Setup): every such event is lost; one on PreModelSwitch blocks the
+  switch when the listener does not answer (http_fields.py).
 
 Harmless, left alone: ``once`` (honoured in a skill's frontmatter only, ignored in settings files;
 hooks reference, "Common fields"), ``statusMessage`` (a spinner's text), ``continueOnBlock`` (prompt hooks' only;
@@ -91,6 +94,15 @@ def problem(event: str, handler: dict[str, Any]) -> tuple[str, bool] | None:
             "from them (a command hook's stdout, an HTTP hook's hookSpecificOutput.worktreePath): hook-send prints "
             "nothing and hookd's listener answers {}, so every worktree creation fails"
         )
+    if (fails := http_fields.fails_the_action(event, handler)) is not None:
+        blocks = True
+        said.append(fails)
+    if event == "WorktreeRemove":
+        said.append(
+            "replace Claude Code's removal of the worktrees a WorktreeCreate hook made (without one it runs git "
+            "worktree remove --force): it counts such a worktree removed when the hooks exit 0, and hookd's "
+            "delete nothing, so unless another WorktreeRemove hook deletes them, those worktrees stay on disk"
+        )
     said += _losses(handler)
     said += http_fields.problems(event, handler)
     return ("; and ".join(said), blocks) if said else None
@@ -147,12 +159,15 @@ _ONE = "it writes one handler an event"
 
 def text(what: str, events: list[str], path: str, repair: str | None, config_file: str | None = None) -> str:
     """One problem as ``hooks status`` says it; ``repair``: that of a file install does not write."""
-    return f"hooks for {events_text(events)} {what}; repair: {_repair(path, repair, config_file, events)}"
+    return f"hooks for {events_text(events)} {what}; repair: {_repair(path, repair, config_file, events, what)}"
 
 
-def _repair(path: str, repair: str | None, config_file: str | None, events: Iterable[str] = ()) -> str:
+def _repair(path: str, repair: str | None, config_file: str | None, events: Iterable[str] = (), what: str = "") -> str:
     events = set(events)
-    why = "it writes no WorktreeCreate hook" if events and events <= WORKTREE_CREATE.keys() else _WITHOUT
+    replaced = events and events <= {*WORKTREE_CREATE, "WorktreeRemove"}
+    why = f"it writes no {events_text(sorted(events))} hook" if replaced else _WITHOUT
+    if what.startswith("are HTTP hooks"):  # http_fields.fails_the_action
+        why = f"it writes a command hook for {events_text(sorted(events))} in either mode"
     return repair or f"{repair_command(path, config_file)} ({why})"
 
 
@@ -275,7 +290,7 @@ def findings(
         given = (repairs or {}).get(settings.path)
         for (what, blocks), events in problems(every).items():
             found.append(
-                Finding(settings.path, events, what, _repair(settings.path, given, config_file, events), blocks)
+                Finding(settings.path, events, what, _repair(settings.path, given, config_file, events, what), blocks)
             )
         for (what, fix), events in killed_first(settings.path, every, layers or [], given, config_file).items():
             found.append(Finding(settings.path, events, what, fix))

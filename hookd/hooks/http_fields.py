@@ -8,6 +8,9 @@
 - On an event that runs no HTTP hook (SessionStart and Setup run command and mcp_tool hooks only;
   hooks reference, "Prompt-based hooks"; events.py): it never runs, and every such event is lost.
   ``hookd hooks install`` writes a command hook there in either mode.
+- On an event where a failed hook changes what Claude Code does (PreModelSwitch: cancelled at its timeout,
+  it blocks the switch; events.COMMAND_IN_HTTP_MODE): a listener that accepts and does not answer makes the
+  hook fail, which hook-send never does. ``hookd hooks install`` writes a command hook there in either mode.
 - On SessionEnd, its wait is the shorter of its ``timeout`` and the budget SessionEnd hooks share
   (session_end.py): past 60 s only when ``CLAUDE_CODE_SESSIONEND_HOOKS_TIMEOUT_MS`` sets the budget so.
 """
@@ -17,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from hookd.hooks import entries, session_end
-from hookd.hooks.events import BY_NAME
+from hookd.hooks.events import BY_NAME, COMMAND_IN_HTTP_MODE
 from hookd.hooks.settings import shown as _short
 
 
@@ -32,6 +35,14 @@ def problems(event: str, handler: dict[str, Any]) -> list[str]:
             "run and every such event is lost"
         ]
     return _stalls(event, handler)
+
+
+def fails_the_action(event: str, handler: dict[str, Any]) -> str | None:
+    """What an HTTP hook of hookd's on an event whose failed hooks change what Claude Code does
+    (module docstring) makes of hookd's listener being down or hung; None when not such a hook."""
+    if handler.get("type") != "http" or event not in COMMAND_IN_HTTP_MODE:
+        return None
+    return f"are HTTP hooks: {COMMAND_IN_HTTP_MODE[event]}; hook-send exits 0 within its own deadline whatever happens"
 
 
 # The longest hook-send waits, whatever its environment asks (client/hook_send.py's send_timeout_ms).

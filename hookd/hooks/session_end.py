@@ -23,10 +23,9 @@ DEFAULT_S = 1.5
 RAISED_AT_MOST_S = 60.0
 # A hook without ``timeout`` (hooks reference: "Default: 600" for command and http hooks).
 HOOK_DEFAULT_S = 600.0
-# The events that lower that default for command, http and mcp_tool hooks: UserPromptSubmit and
-# MessageDisplay by the hooks reference ("Common fields"); PreModelSwitch and PostModelSwitch, which it
-# does not list, by Claude Code's own bundle, which runs their hooks with the same 30 s default
-# (docs/security.md, ninetieth pass).
+# The events that lower that default for command, http and mcp_tool hooks (hooks reference, "Common
+# fields", which lists the model switches since its copy of 2026-10-08; the ninetieth pass read them
+# from Claude Code's bundle first).
 LOWER_DEFAULT_S = {"UserPromptSubmit": 30.0, "MessageDisplay": 10.0, "PreModelSwitch": 30.0, "PostModelSwitch": 30.0}
 
 _LEADING_INT = re.compile(r"[ \t\n\r\f\v]*([+-]?[0-9]+)")
