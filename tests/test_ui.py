@@ -229,7 +229,7 @@ def test_session_timeline_agents_tokens_and_the_sessions_list(stack, open_ui, tm
     assert cells[9] == "21.2k" and cells[10] == facts["cost"]
     page.wait_for_selector("#sessions-body tr[data-session='sess-waiting'] td.state")
     waiting = page.locator("#sessions-body tr[data-session='sess-waiting'] td.state").inner_text()
-    assert waiting == "waiting for permission"
+    assert waiting == "waiting for the user"
     first = page.locator("#sessions-body tr").first.get_attribute("data-session")
     assert first == "sess-waiting"  # sorted by last activity
     screenshot(page, "ui-sessions.png", tmp_path)

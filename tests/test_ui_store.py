@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from hookd.ui.events import SUMMARY_CHARS, record
 from hookd.ui.store import MAX_QUEUED_BATCHES, Store
 
@@ -75,11 +77,12 @@ def test_a_browser_that_falls_behind_is_cut_off_not_buffered_forever():
     assert items[-1] is None and len(items) == MAX_QUEUED_BATCHES + 1
 
 
-def test_session_state_follows_its_last_event():
+@pytest.mark.parametrize(
+    "waiting", ["permission_prompt", "elicitation_dialog", "elicitation_url_dialog", "agent_needs_input"]
+)
+def test_session_state_follows_its_last_event(waiting):
     store = Store(history=10)
-    for n, (hook, extra) in enumerate(
-        [("UserPromptSubmit", {}), ("Notification", {"notification_type": "permission_prompt"})]
-    ):
+    for n, (hook, extra) in enumerate([("UserPromptSubmit", {}), ("Notification", {"notification_type": waiting})]):
         store.add([record(*entry(n, hook, **extra))])
     assert store.sessions["s"].state == "waiting"
     store.add([record(*entry(3, "Stop"))])

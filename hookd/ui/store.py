@@ -28,7 +28,9 @@ MAX_QUEUED_BATCHES = 200
 MAX_QUEUED_BYTES = 16 << 20
 # Records a reconnecting browser is sent from memory; what came before them is said as a gap.
 CATCH_UP = 5000
-WAITING_NOTIFICATIONS = ("permission_prompt", "elicitation_dialog")
+# The Notification types of a session that waits on its user: a permission, an MCP server's form or
+# its link, or an agent's question.
+WAITING_NOTIFICATIONS = ("permission_prompt", "elicitation_dialog", "elicitation_url_dialog", "agent_needs_input")
 # What a browser's queue receives: the last entry's id and the new records as one JSON array;
 # None ends its stream.
 Batch = tuple[str, bytes]

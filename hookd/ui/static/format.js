@@ -37,5 +37,5 @@ export function usd(x) { return x === null || x === undefined ? "" : "$" + Numbe
 export function short(s) { return s ? s.slice(0, 8) : ""; }
 
 export function stateText(s) {
-  return { waiting: "waiting for permission" }[s] || s;
+  return { waiting: "waiting for the user" }[s] || s;
 }
