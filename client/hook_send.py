@@ -4,10 +4,11 @@ Claude Code runs this once per hook event and waits for it, so the process's
 whole life is added to the agent's latency. Hence one standard-library file,
 run as `python3 -I -S hook_send.py`, that imports only modules the interpreter
 has already loaded (posix, sys, time, _signal) plus _socket (and select, for an
-event over the limit only): not even os, whose import costs a quarter of a bare start. The payload is forwarded as
-bytes, never parsed; one over HOOKD_MAX_EVENT_BYTES is not held at all, and a
-small marker goes in its place (two names looked for in its first bytes). A hook's stdout and exit status mean something to Claude
-Code: this never writes to stdout and always exits 0, by SIGALRM at the
+event over the limit only): not even os, whose import costs a quarter of a bare
+start. The payload is forwarded as bytes, never parsed; one over
+HOOKD_MAX_EVENT_BYTES is not held at all, and a small marker goes in its place
+(two names looked for in its first bytes). A hook's stdout and exit status mean
+something to Claude Code: this never writes to stdout and always exits 0, by SIGALRM at the
 deadline if need be. stderr carries one line when the client refuses a socket
 or a directory (another user's, or open to others) or loses an event; the rest
 only with HOOKD_DEBUG=1. Runs on CPython 3.9 to 3.13.
