@@ -28,27 +28,40 @@ class NotAnswering(Exception):
 
 
 def read_within(read: Callable[[], Any], path: str, wait_s: float = WAIT_S) -> Any:
-    """``read()`` (which returns what JSON holds) made in a child; NotAnswering past ``wait_s``."""
-    started = time.monotonic()
-    fd, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: never returns
-        _answer(read, write)
-    os.close(write)
+    """``read()`` (which returns what JSON holds) made in a child; NotAnswering past ``wait_s``.
+
+    One child per path at a time: a read of ``path`` asked again while the last one still waits
+    (`hookd status --watch`) waits on that child rather than leave another behind on the mount."""
+    child = _waiting.pop(path, None) or _Child(read)
     try:
-        if not select.select([fd], [], [], wait_s)[0]:
-            waited = time.monotonic() - started
+        if not select.select([child.fd], [], [], wait_s)[0]:
+            _waiting[path] = child
+            waited = time.monotonic() - child.started
             raise NotAnswering(f"cannot read {path} (waited {waited:.1f}s): {not_answering_at(path)}; check that mount")
-        line = _read_all(fd)
+        line = _read_all(child.fd)
     finally:
-        os.close(fd)
-    os.waitpid(pid, 0)  # it has answered, or ended: no wait
+        if _waiting.get(path) is not child:
+            os.close(child.fd)
+    os.waitpid(child.pid, 0)  # it has answered, or ended: no wait
     if not line:
         raise NotAnswering(f"cannot read {path}: the process reading it ended without an answer")
     kind, value = json.loads(line)
     if kind == "error":
         raise OSError(value)
     return value
+
+
+class _Child:
+    def __init__(self, read: Callable[[], Any]) -> None:
+        self.started = time.monotonic()
+        self.fd, write = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the child: never returns
+            _answer(read, write)
+        os.close(write)
+
+
+_waiting: dict[str, _Child] = {}  # the reads not answered yet, by path
 
 
 def _read_all(fd: int) -> bytes:
