@@ -615,7 +615,9 @@ static int private_group(gid_t gid)
 static int acl_lets_others_write(const char *path, gid_t gid)
 {
 #ifdef __linux__
-    unsigned char acl[4 + 8 * 1024]; /* more entries than a file system block holds (ext4: about 500) */
+    /* The most any xattr holds (XATTR_SIZE_MAX): an ACL of any length the kernel keeps (tmpfs and XFS hold
+     * up to 8,191 entries), so a long one is judged by its entries, not refused as unreadable (ERANGE). */
+    static unsigned char acl[65536];
     ssize_t n = lgetxattr(path, "system.posix_acl_access", acl, sizeof acl);
     if (n < 0) /* none, a file system without them, or gone (what comes next fails on its own) */
         return !(errno == ENODATA || errno == ENOTSUP || errno == EOPNOTSUPP || errno == ENOENT);

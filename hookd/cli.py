@@ -14,7 +14,7 @@ from hookd.console import arguments, exits, handlers, options
 from hookd.console.reference import settings_reference  # noqa: F401 - scripts import it from here
 from hookd.console.run import cmd_run
 from hookd.control import verdict
-from hookd.trust import unmapped_uid_problem
+from hookd.uid_namespace import unmapped_uid_problem
 
 STATUS_CODES = (
     f"{exits.OK} healthy, {exits.FAILURE} degraded (Redis down or breaker open while "

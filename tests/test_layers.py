@@ -29,6 +29,7 @@ other unless the layer says otherwise:
                                           reply lines; numbers
     user_files                            reading a file of the user's that hookd does not keep
     trust                                 who can change a path: the link-by-link walk, trusted files
+    uid_namespace                         uids a user namespace leaves unmapped: what to say, the fix
     policies                              the Enums of the settings that choose among named ways
 
 The spool sits below the publisher because the publisher reads it; the spool knows nothing of
@@ -72,6 +73,7 @@ LAYERS: list[tuple[set[str], bool]] = [  # (the top-level parts of hookd, may th
             "logs",
             "state",
             "statedir",
+            "child_read",
             "dirwatch",
             "sequence",
             "handoffs",
@@ -103,6 +105,7 @@ LAYERS: list[tuple[set[str], bool]] = [  # (the top-level parts of hookd, may th
     ),
     ({"user_files"}, False),
     ({"trust"}, False),
+    ({"uid_namespace"}, False),
     ({"policies"}, False),
 ]
 

@@ -246,10 +246,10 @@ def _hook_send(argv: list[str], env: dict[str, str], extra: dict[str, str]) -> s
 def _fuzzed(rng: random.Random) -> bytes:
     kind = rng.randrange(5)
     if kind == 0:  # any bytes, of any length up to past the client's buffer
-        return rng.randbytes(rng.choice([0, 1, 3, 4, 5, 11, 12, 13, rng.randrange(9000)]))
+        return rng.randbytes(rng.choice([0, 1, 3, 4, 5, 11, 12, 13, rng.randrange(70000)]))
     tags = [ACL_USER_OBJ, ACL_USER, ACL_GROUP_OBJ, ACL_GROUP, ACL_MASK, ACL_OTHER, rng.randrange(1 << 16)]
     ids = [0, os.getuid(), os.getgid(), NOBODY, 0xFFFFFFFF, 0x7FFFFFFF, rng.randrange(1 << 32)]
-    count = rng.choice([0, 1, 5, 1023, 1024, 1025, rng.randrange(2000)])
+    count = rng.choice([0, 1, 5, 1023, 1024, 1025, 8191, 8192, rng.randrange(9000)])
     data = _acl(
         *((rng.choice(tags), rng.randrange(1 << 16), rng.choice(ids)) for _ in range(count)),
         version=rng.choice([2, 2, 2, 0, 1, 3, 0x02000000, 0xFFFFFFFF]),
@@ -300,8 +300,10 @@ def test_the_native_client_reads_any_acl_bytes_without_a_sanitizer_report(acl_cl
     assert verdict(_base((ACL_USER, 2, 0xFFFFFFFF))) is True  # an id past any: not ours
     assert verdict(_base()[:-1]) is True and verdict(_base()[:3]) is True and verdict(b"") is True
     assert verdict(_acl((ACL_USER_OBJ, 7, 0), version=3)) is True
-    assert verdict(_base(*[(ACL_USER, 5, NOBODY)] * 1020)) is False  # 1,024 entries: the buffer's whole room
-    assert verdict(_base(*[(ACL_USER, 5, NOBODY)] * 1021)) is True  # past it: ERANGE, cannot be told
+    assert verdict(_base(*[(ACL_USER, 5, NOBODY)] * 1021)) is False  # 1,025 entries: read whole (h261)
+    assert verdict(_base(*[(ACL_USER, 5, NOBODY)] * 8187)) is False  # 8,191, the most an xattr holds
+    assert verdict(_base(*[(ACL_USER, 5, NOBODY)] * 8186, (ACL_USER, 2, NOBODY))) is True  # the last one counts
+    assert verdict(_base(*[(ACL_USER, 5, NOBODY)] * 8188)) is True  # past 64 KiB: ERANGE, cannot be told
 
     seed = int(os.environ.get("HOOKD_FUZZ_SEED") or random.randrange(1 << 30))
     rng = random.Random(seed)

@@ -17,7 +17,7 @@ import socket
 import time
 
 from conftest import wait_for_entries
-from hookd.daemon import startup
+from hookd.daemon import start_progress
 from hookd.ingest import inbox as inbox_module
 from hookd.paths import ensure_private_dir
 
@@ -49,7 +49,7 @@ def _messages(listener: socket.socket) -> list[dict[str, str]]:
 
 def test_a_start_taking_a_big_inbox_extends_the_managers_timeout(hookd_factory, redis_db, monkeypatch):
     # every step says so: 300 files are enough (raising=False: the test runs on code without it too)
-    monkeypatch.setattr(startup, "START_PROGRESS_EVERY_S", 0.0, raising=False)
+    monkeypatch.setattr(start_progress, "START_PROGRESS_EVERY_S", 0.0, raising=False)
     path = f"/tmp/hk11-notify-{os.getpid()}"
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     listener.bind(path)

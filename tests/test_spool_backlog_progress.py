@@ -3,7 +3,7 @@
 hookd redacts the spool's waiting events again at start when the redaction settings changed
 (daemon/backlog.py), before it serves anything: with a full spool that takes minutes, and a start
 that says nothing for longer than systemd's TimeoutStartSec (90 s by default) is killed and begun
-again, with all of it to do again, for ever. So each batch tells startup.StartProgress (which sends
+again, with all of it to do again, for ever. So each batch tells start_progress.StartProgress (which sends
 EXTEND_TIMEOUT_USEC=) how many of the waiting events are done, as the inbox's intake does.
 """
 

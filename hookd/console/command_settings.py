@@ -7,11 +7,13 @@ settings and checks those of the parts this command uses.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
+from collections.abc import Callable
 from typing import Any
 
-from hookd.config import Config
+from hookd.config import Config, load_sourced
 from hookd.config_errors import SettingError
 from hookd.console import settings
 from hookd.console.options import USES, chosen, settings_from
@@ -32,6 +34,13 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
 def load(args: argparse.Namespace) -> Config:
     """The settings, with those of the parts this command uses checked (console/settings.py)."""
     return settings.load(_settings(args), uses=chosen(USES.get(args.command, ())))
+
+
+def load_unchecked(args: argparse.Namespace) -> tuple[Config, Callable[[], None]]:
+    """The settings, each value checked on its own, and the call that checks them as load() does:
+    `hookd run` binds its first socket between the two (daemon/first_socket.py)."""
+    config, sources = load_sourced(_settings(args))
+    return config, functools.partial(settings.check, config, sources, chosen(USES.get(args.command, ())))
 
 
 def config_file_of(args: argparse.Namespace) -> str | None:

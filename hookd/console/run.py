@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from hookd.console import exits
-from hookd.console.command_settings import config_file_of, load
+from hookd.console.command_settings import config_file_of, load_unchecked
 from hookd.descriptors import raise_limit, warn_if_few
 
 
@@ -26,7 +26,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     # Before any thread is made (the log's): the stop signals are taken by the start's watch until the
     # start ends, and a thread that did not hold them could be handed one nobody acts on (start_watch.py).
     block()
-    config = load(args)
+    config, check_settings = load_unchecked(args)
     # A closed stderr must cost log lines, not the process: EPIPE is an error to handle
     # (hookd/log_sink.py), never a signal that kills.
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
@@ -37,6 +37,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         # Status answered from here (first_socket.py), before the slow imports below and the hooks' check.
         first = FirstSocket(config, DaemonState())
+        # The parts' checks import their code (Redis's client): status says `starting` through them too. A
+        # setting they refuse ends the start here, its socket removed (below), as any failed start does.
+        first.answers.at("checking the settings", config.state_dir)
+        check_settings()
         first.answers.at("loading the daemon's modules and checking the installed hooks", config.state_dir)
         _warn_about_hooks(config, args)
         import uvloop

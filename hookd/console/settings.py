@@ -63,13 +63,20 @@ def load(
     A SettingError names the setting, where it came from, and the fix.
     """
     config, sources = load_sourced(flags, environ)
+    check(config, sources, uses)
+    return config
+
+
+def check(config: Config, sources: Any, uses: Iterable[str] | None = None) -> None:
+    """The parts' checks of the settings in ``uses`` (default: all), each error located in ``sources``
+    (config.load_sourced's). Apart from the load for `hookd run`, which answers status meanwhile: the
+    checks import the parts' code (Redis's client: seconds on a loaded machine)."""
     used = set(setting_names() if uses is None else uses)
-    for names, check in CHECKS:
+    for names, part in CHECKS:
         if names & used:
             try:
-                check(config)
+                part(config)
             except SettingError as exc:
                 if exc.setting is None:
                     raise
                 raise exc.located(sources.of(exc.setting)) from None
-    return config

@@ -34,7 +34,7 @@ BATCH_EVENTS = 256
 BATCH_BYTES = 8 << 20
 WHAT = "redacting the spool's waiting events again"
 
-# Told how far a long start has gone (what, done, of how many): startup.StartProgress, which keeps a
+# Told how far a long start has gone (what, done, of how many): start_progress.StartProgress, which keeps a
 # service manager from killing a start that outlasts its TimeoutStartSec while it makes progress.
 Progress = Callable[[str, int, int], None]
 

@@ -40,7 +40,7 @@ class InboxAtStart(DaemonParts):
 
         An inbox copy of an event that reached the spool just before a crash is recognised by its
         hand-off id (_spooled_handoffs). A service manager is told how far it has gone
-        (``progress``, startup.StartProgress): a big inbox takes minutes.
+        (``progress``, start_progress.StartProgress): a big inbox takes minutes.
         """
         sweeping = asyncio.ensure_future(self.inbox.sweep(progress))
         if not await self._unless_stuck(sweeping, lambda: self.inbox.opening_since or time.monotonic()):

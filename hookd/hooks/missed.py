@@ -10,11 +10,14 @@ removes it, since the hooks it writes are the repair.
 
 from __future__ import annotations
 
+import functools
 import os
 import stat
 import time
 from dataclasses import dataclass
 from typing import Any
+
+from hookd.child_read import NotAnswering, read_within
 
 MARK = "hook-send-missed"
 
@@ -48,6 +51,18 @@ def read(state_dir: str) -> Missed | None:
     return Missed(socket, why or "unknown", info.st_mtime) if socket else None
 
 
+def read_waited(state_dir: str) -> Missed | None:
+    """read(), made in a child and waited a while (child_read.py): `hookd status` reads the mark, and a
+    state directory on a mount that hung must not hold it. NotAnswering when it did not answer."""
+    fields = read_within(functools.partial(_fields, state_dir), os.path.join(state_dir, MARK))
+    return None if fields is None else Missed(*fields)
+
+
+def _fields(state_dir: str) -> list[Any] | None:
+    missed = read(state_dir)
+    return None if missed is None else [missed.socket, missed.why, missed.at]
+
+
 def clear(state_dir: str) -> None:
     try:
         os.unlink(os.path.join(state_dir, MARK))
@@ -61,7 +76,10 @@ def reason(status: dict[str, Any], config: Any, now: float | None = None) -> str
         return None  # a stopped hookd: "not running" and the inbox's count say it already
     socket_path = status.get("socket") or config.socket
     state_dir = status.get("state_dir") or config.state_dir
-    missed = read(state_dir)
+    try:
+        missed = read_waited(state_dir)
+    except (NotAnswering, OSError) as exc:
+        return f"whether hook-send could reach this daemon cannot be told (its mark is not read): {exc}"
     now = time.time() if now is None else now
     started = now - float(status.get("uptime_s") or 0)
     if missed is None or missed.at < started:

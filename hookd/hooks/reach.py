@@ -10,6 +10,7 @@ but this daemon's inbox loses nothing (the inbox is swept): it is said as late, 
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import struct
@@ -21,7 +22,8 @@ from hookd.hooks import entries, merge
 from hookd.hooks.changeable import others_can_change, programs_others_can_change
 from hookd.hooks.command import SETTING_VARS, Route, route, written_settings
 from hookd.hooks.settings import SCOPES, SettingsFile, readable, scope_path
-from hookd.statedir import daemon_pid
+from hookd.child_read import NotAnswering, read_within
+from hookd.statedir import LOCK_FILE, daemon_pid
 from hookd.units import plural
 
 
@@ -197,7 +199,14 @@ def probe(where: Route, timeout_s: float = 1.0) -> str | None:
         try:
             sock.connect(where.socket)
         except OSError as exc:
-            pid = daemon_pid(where.state_dir)
+            lock = os.path.join(where.state_dir, LOCK_FILE)
+            try:  # in a child, waited a while: a state directory on a mount that hung must not hold the command
+                pid = read_within(functools.partial(daemon_pid, where.state_dir), lock)
+            except (NotAnswering, OSError) as unread:
+                return (
+                    f"nothing accepts on {where.socket} ({exc.strerror}): events go to {where.inbox}; whether a "
+                    f"hookd runs on that state directory cannot be told: {unread}"
+                )
             if pid is not None:  # it sweeps the inbox: the events arrive, late
                 who = f"hookd (pid {pid})" if pid > 0 else "the hookd"
                 return (

@@ -28,7 +28,7 @@ from typing import Any
 import redis.exceptions
 
 from hookd import port_holders
-from hookd.trust import partial_namespace_note
+from hookd.uid_namespace import partial_namespace_note
 
 # A loopback server's end of the connection is in /proc/net/tcp once it has taken the
 # handshake's last packet, which may be a moment after connect() returned on our side.

@@ -63,8 +63,10 @@ if _stall_check:
 
 # `hookd run` held before it loads the daemon's modules (hookd.daemon.daemon), until this file exists: the
 # window in which only its first socket (hookd/daemon/first_socket.py) answers, which takes seconds on a loaded
-# machine and is otherwise too short to ask in.
+# machine and is otherwise too short to ask in. HOOKD_TEST_HOLD_MODULE names another module to hold instead
+# (hookd.publish.topology: the settings' check).
 _hold = os.environ.pop("HOOKD_TEST_HOLD_DAEMON_IMPORT", None)
+_held_module = os.environ.pop("HOOKD_TEST_HOLD_MODULE", "hookd.daemon.daemon")
 if _hold:
     import importlib.util
     import sys
@@ -72,7 +74,7 @@ if _hold:
 
     class _HoldDaemonImport:
         def find_spec(self, name, path=None, target=None):
-            if name != "hookd.daemon.daemon":
+            if name != _held_module:
                 return None
             sys.meta_path.remove(self)
             spec = importlib.util.find_spec(name)

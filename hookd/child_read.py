@@ -1,0 +1,87 @@
+"""A command's small read of the state directory, made in a child process and waited a while only.
+
+On a mount that hung (a state directory on a network filesystem that stopped answering) a lookup
+does not return until the mount does, and the kernel does not end a process while one of its
+threads waits in such a call: made in the command itself, or in a thread of it, the read held the
+command (`hookd hooks status`, `hookd status`) as long. The child's answer is one line of JSON on
+a pipe; one not given within the wait is said as the mount not answering, naming the path and the
+fix, and the child is left to end when its filesystem answers. control/offline.py does the same for
+status's reads of the spool and the inbox.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import time
+from collections.abc import Callable
+from typing import Any
+
+from hookd.mounts import not_answering_at
+
+WAIT_S = 2.0
+
+
+class NotAnswering(Exception):
+    """The read did not end within its wait: the message names the path, its mount and the fix."""
+
+
+def read_within(read: Callable[[], Any], path: str, wait_s: float = WAIT_S) -> Any:
+    """``read()`` (which returns what JSON holds) made in a child; NotAnswering past ``wait_s``.
+
+    One child per path at a time: a read of ``path`` asked again while the last one still waits
+    (`hookd status --watch`) waits on that child rather than leave another behind on the mount."""
+    child = _waiting.pop(path, None) or _Child(read)
+    try:
+        if not select.select([child.fd], [], [], wait_s)[0]:
+            _waiting[path] = child
+            waited = time.monotonic() - child.started
+            raise NotAnswering(f"cannot read {path} (waited {waited:.1f}s): {not_answering_at(path)}; check that mount")
+        line = _read_all(child.fd)
+    finally:
+        if _waiting.get(path) is not child:
+            os.close(child.fd)
+    os.waitpid(child.pid, 0)  # it has answered, or ended: no wait
+    if not line:
+        raise NotAnswering(f"cannot read {path}: the process reading it ended without an answer")
+    kind, value = json.loads(line)
+    if kind == "error":
+        raise OSError(value)
+    return value
+
+
+class _Child:
+    def __init__(self, read: Callable[[], Any]) -> None:
+        self.started = time.monotonic()
+        self.fd, write = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the child: never returns
+            _answer(read, write)
+        os.close(write)
+
+
+_waiting: dict[str, _Child] = {}  # the reads not answered yet, by path
+
+
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    while chunk := os.read(fd, 65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _answer(read: Callable[[], Any], write: int) -> None:
+    # Its output is the pipe alone: the command's stdout (a pipe to `less`, say) would stay open while
+    # the child hangs, and its reader wait with it.
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    try:
+        try:
+            answer = ["value", read()]
+        except Exception as exc:  # said to the caller, as the read would have raised in it
+            answer = ["error", str(exc)]
+        os.write(write, json.dumps(answer).encode())
+    finally:
+        os._exit(0)
