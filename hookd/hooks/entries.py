@@ -14,7 +14,9 @@ import json
 import os
 import re
 import shlex
+from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
 from hookd.hooks.command import split_command
 from hookd.hooks.events import BY_NAME
@@ -87,8 +89,34 @@ def is_hookd(handler: Any, url: str | None = None) -> bool:
         return ("hook_send" in line or "hook-send" in line) and bool(_CLIENT.search(line))
     if handler.get("type") == "http":
         env = handler.get("allowedEnvVars")
-        return (isinstance(env, list) and TOKEN_VAR in env) or (url is not None and handler.get("url") == url)
+        return (isinstance(env, list) and TOKEN_VAR in env) or (
+            url is not None and _to_listener(handler.get("url"), url)
+        )
     return False
+
+
+def _to_listener(given: Any, url: str) -> bool:
+    """Whether ``given`` posts to the listener install's ``url`` names: the same scheme and address, any
+    path the listener takes (``/hook``, ``/hook/``, ``/hook/<EventName>``; http_checks.py), any query.
+    Only the exact URL was: a hook written by hand to ``/hook/WorktreeRemove`` with the token in its
+    headers was nobody's, and no check of hookd's hooks looked at it."""
+    if given == url:
+        return True
+    if not isinstance(given, str):
+        return False
+    try:
+        parts = urlsplit(given)
+        return (parts.scheme, parts.netloc.lower()) == _listener(url) and (
+            parts.path == HTTP_PATH or parts.path.startswith(HTTP_PATH + "/")
+        )
+    except ValueError:  # a malformed URL (an unclosed [) names no listener
+        return False
+
+
+@lru_cache(maxsize=8)
+def _listener(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme, parts.netloc.lower()
 
 
 def mode_of(handler: dict[str, Any]) -> str:

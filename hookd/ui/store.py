@@ -31,6 +31,9 @@ CATCH_UP = 5000
 # The Notification types of a session that waits on its user: a permission, an MCP server's form or
 # its link, or an agent's question.
 WAITING_NOTIFICATIONS = ("permission_prompt", "elicitation_dialog", "elicitation_url_dialog", "agent_needs_input")
+# Events that say something of a session without moving it on: the state stays what it was (a
+# stopped session that Claude Code's idle reminder, idle_prompt, follows is still stopped).
+ASIDES = ("Notification", "PermissionDenied")
 # What a browser's queue receives: the last entry's id and the new records as one JSON array;
 # None ends its stream.
 Batch = tuple[str, bytes]
@@ -44,7 +47,7 @@ class SessionSummary:
     model: str = ""
     first_ms: int = 0
     last_ms: int = 0
-    last_hook: str = ""
+    last_hook: str = ""  # the last that moved the session on (not one of ASIDES)
     waiting: bool = False
     events: int = 0
     tool_calls: int = 0
@@ -60,13 +63,15 @@ class SessionSummary:
     def add(self, rec: Record, data: dict[str, Any]) -> None:
         self.events += 1
         if rec.ms >= self.last_ms:
-            self.last_ms, self.last_hook = rec.ms, rec.hook
+            self.last_ms = rec.ms
             if rec.hook == "PermissionRequest" or (
                 rec.hook == "Notification" and data.get("ntype") in WAITING_NOTIFICATIONS
             ):
                 self.waiting = True
-            elif rec.hook not in ("Notification", "PermissionDenied"):
+            elif rec.hook not in ASIDES:
                 self.waiting = False
+            if rec.hook not in ASIDES:
+                self.last_hook = rec.hook
         if not self.first_ms or rec.ms < self.first_ms:
             self.first_ms = rec.ms
         self.host = rec.host or self.host
