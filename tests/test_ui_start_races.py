@@ -84,3 +84,38 @@ def test_an_entry_read_between_the_page_s_first_page_and_its_stream_is_shown(ui_
         watched.assert_clean()
     finally:
         context.close()
+
+
+# The reader's first read held until the test writes this file.
+HOLD = """
+import asyncio, os, hookd.ui.reader as reader
+_first_read = reader.StreamReader.bootstrap
+async def _held(self):
+    while not os.path.exists({path!r}):
+        await asyncio.sleep(0.05)
+    await _first_read(self)
+reader.StreamReader.bootstrap = _held
+"""
+
+
+def test_an_entry_written_before_the_reader_s_first_read_reaches_a_page_open_before_it(
+    ui_of, redis_db, browser, tmp_path  # noqa: F811
+):
+    """The page reads its first page from Redis (the UI holds nothing yet) and is live; an entry is
+    written, then the reader's first read (held till then) keeps it."""
+    go = tmp_path / "go"
+    ui = ui_of(prelude=HOLD.format(path=str(go)))
+    add_entry(redis_db, session_id="early", payload={"tool_input": {"command": "in early"}})
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        watched = Watched(context, ui.base)
+        watched.page.goto(ui.url)
+        watched.page.wait_for_selector("#conn.ok", timeout=60_000)
+        at_least(watched.page, "#feed-body tr", 1, timeout=60)
+        add_entry(redis_db, session_id="late", payload={"tool_input": {"command": "in late"}})
+        go.touch()
+        at_least(watched.page, "#feed-body tr", 2, timeout=60)
+        assert "in late" in watched.page.locator("#feed-body tr").first.inner_text()
+        watched.assert_clean()
+    finally:
+        context.close()

@@ -107,7 +107,9 @@ class StreamReader:
         self.store.whole_stream = got < want
         if pages:
             newest_first = [item for page in pages for item in page]
-            self.store.add(newest_first[::-1], live=False)
+            # Sent to the pages already connected too: one that read its first page from Redis before this
+            # read was otherwise never sent what was written between the two.
+            self.store.add(newest_first[::-1], live=True)
             self.position = self.store.newest_id or "0-0"
         elif want:
             # The read found the stream empty: every entry since is new. A second read for its newest
