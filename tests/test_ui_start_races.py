@@ -98,9 +98,7 @@ reader.StreamReader.bootstrap = _held
 """
 
 
-def test_an_entry_written_before_the_reader_s_first_read_reaches_a_page_open_before_it(
-    ui_of, redis_db, browser, tmp_path  # noqa: F811
-):
+def test_an_entry_written_before_the_first_read_reaches_a_page_open_before_it(ui_of, redis_db, browser, tmp_path):  # noqa: F811
     """The page reads its first page from Redis (the UI holds nothing yet) and is live; an entry is
     written, then the reader's first read (held till then) keeps it."""
     go = tmp_path / "go"
