@@ -1,11 +1,13 @@
 """An entry written while `hookd ui` or its page starts is shown (a final run's missed feed row).
 
 test_redteam60_ui_odd_sessions starts the UI, then writes the entry, then opens the page, and once
-found no row in 60 s. Two races could each lose that entry for good:
+found no row in 60 s. Three races could each lose an entry written as the UI or a page starts, for good:
 - the reader's start read the stream (empty), then read it again for its newest entry to read on
   from: an entry written between the two was neither kept nor read live;
 - the page's first page of history was empty, and its live stream asked for what arrives once it is
-  connected: an entry the UI read between the two was sent to no page.
+  connected: an entry the UI read between the two was sent to no page;
+- a page read its first page from Redis before the reader's first read, which was kept, not sent: an
+  entry written between the two was sent to no page.
 """
 
 from __future__ import annotations
