@@ -80,14 +80,19 @@ def test_a_hung_inbox_listing_leaves_status_answering_stalled_naming_the_inbox(h
 def test_a_cursor_write_under_way_at_sigterm_is_let_finish_and_the_spool_closed(hung_daemon):  # noqa: F811
     """SIGTERM while the cursor keeper's thread writes the cursor file (a slow write, not a hung disk: its task
     is cancelled, its thread writes on). The stop said it left the write hung (waited 0.0 s), and the spool's
-    close, which makes no call while a thread holds the disk, closed nothing; the write is let finish now."""
-    daemon, fs, redis = hung_daemon(stall_after_s="5", drain_timeout_s="3")
+    close, which makes no call while a thread holds the disk, closed nothing; the write is let finish now.
+
+    The write is answered once the stop has begun, not after a second: a loaded machine took longer than that
+    to send the signal, and the write had ended before the stop (the test passed with nothing under way)."""
+    daemon, fs, redis = hung_daemon(stall_after_s="30", drain_timeout_s="3")
     redis.start()
     daemon.start()
-    fs.set_rules([{"op": "write", "path": "/spool/cursor*", "delay_s": 1, "count": 1}])
+    fs.set_rules([{"op": "write", "path": "/spool/cursor*", "delay_s": 600, "count": 1, "until_cleared": True}])
     assert send(daemon, 1) == "delivered"
     wait_until(lambda: any(f["op"] == "write" for f in fs.faults()), timeout=20, what="the cursor write under way")
     daemon.proc.send_signal(signal.SIGTERM)
+    wait_until(lambda: lines(daemon, "hookd_stopping"), timeout=15, what="the stop under way")
+    fs.set_rules([])  # the write answers, within the drain
     wait_until(lambda: daemon.proc.poll() is not None, timeout=15, what="the stop")
     assert lines(daemon, "hookd_stopped"), daemon.log_text()
     assert not lines(daemon, "spool_cursor_write_left_hung"), lines(daemon, "spool_cursor_write_left_hung")

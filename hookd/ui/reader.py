@@ -107,9 +107,15 @@ class StreamReader:
         self.store.whole_stream = got < want
         if pages:
             newest_first = [item for page in pages for item in page]
-            self.store.add(newest_first[::-1], live=False)
+            # Sent to the pages already connected too: one that read its first page from Redis before this
+            # read was otherwise never sent what was written between the two.
+            self.store.add(newest_first[::-1], live=True)
             self.position = self.store.newest_id or "0-0"
-        else:
+        elif want:
+            # The read found the stream empty: every entry since is new. A second read for its newest
+            # was a race: an entry written between the two was neither kept nor read live.
+            self.position = "0-0"
+        else:  # nothing kept: the live reads start at the stream's end
             newest = await self._older(self.live, "+", 1)
             self.position = newest[0][0].decode() if newest else "0-0"
 

@@ -50,6 +50,9 @@ async function start() {
   // end of start(), and the page stayed blank, never connected, its views hidden and nothing said.
   try {
     take((await getJSON("api/events?limit=500")).reverse());
+    // An empty first page: the live stream is asked for everything after the stream's start. Asked
+    // for what comes once it is connected, it left out what the UI read between the two (never shown).
+    state.lastId ??= "0-0";
   } catch (err) {
     $("banner").hidden = false;
     $("banner").textContent = inert(`The latest events cannot be read: ${err.message}`);
