@@ -13,6 +13,7 @@ import os
 import threading
 import time
 from collections import deque
+from collections.abc import Mapping
 
 import msgspec
 
@@ -165,6 +166,8 @@ def stall_reasons(
     fsync_interval_s: float,
     now: float | None = None,
     ran_again_at: float | None = None,
+    asked: Mapping[str, float] | None = None,
+    ask_deadline_s: float | None = None,
 ) -> list[str]:
     """Why hookd is not making progress, or [] when it is.
 
@@ -175,7 +178,8 @@ def stall_reasons(
     flusher is stalled when an fsync has run that long, or under
     ``spool_fsync=interval`` none has completed for that long past its period.
     ``ran_again_at`` (LoopLag.ran_again_at): times before it count from it, the time the loop
-    did not run being no task's stall.
+    did not run being no task's stall. ``asked``: behind Sentinel, the sentinels an ask waits for that have
+    not answered (address: since), named as what the attempt waits on, with ``ask_deadline_s``, its bound.
     """
     now = time.monotonic() if now is None else now
 
@@ -187,10 +191,12 @@ def stall_reasons(
         backoff_end = progress.publish_backoff_until or 0.0
         busy = judged_from(progress.publish_busy_since)
         if busy is not None and now - busy > stall_after_s + progress.publish_extra_s:
+            waits = f"{waiting_events:,} {'event waits' if waiting_events == 1 else 'events wait'}"
             reasons.append(
-                f"the publisher has waited {now - busy:.1f}s for Redis's answer to one "
-                f"batch while {waiting_events:,} {'event waits' if waiting_events == 1 else 'events wait'} (stall_after_s="
-                f"{stall_after_s:g})"
+                _asking_sentinels(asked, ask_deadline_s, now - busy, now, waits, stall_after_s)
+                if asked
+                else f"the publisher has waited {now - busy:.1f}s for Redis's answer to one "
+                f"batch while {waits} (stall_after_s={stall_after_s:g})"
             )
         elif busy is None and now - backoff_end > stall_after_s:
             last = judged_from(progress.publish_attempt_at)
@@ -215,6 +221,24 @@ def stall_reasons(
             f"ago (spool_fsync_interval_ms={fsync_interval_s * 1000:g})"
         )
     return reasons
+
+
+def _asking_sentinels(
+    asked: Mapping[str, float], deadline_s: float | None, busy_s: float, now: float, waits: str, stall_after_s: float
+) -> str:
+    """The stall of a batch that waits on the sentinels' answer: which of them, since when, and what bounds it."""
+    named = ", ".join(f"{address} for {now - since:.1f}s" for address, since in sorted(asked.items()))
+    bound = (
+        "no bound: redis_timeout_s is unset"
+        if deadline_s is None
+        else f"the ask ends at {deadline_s:g}s (redis_connect_timeout_s + redis_timeout_s), and a sentinel that has "
+        "not answered by then is asked in the background, not waited for"
+    )
+    return (
+        f"the publisher has waited {busy_s:.1f}s for the master's address from Redis Sentinel while {waits} "
+        f"(stall_after_s={stall_after_s:g}): no answer yet from sentinel {named}; {bound}; if it stays silent, "
+        "start it again or take it out of redis_sentinel"
+    )
 
 
 def ages(progress: Progress, now: float | None = None) -> dict[str, float | None]:

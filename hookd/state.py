@@ -72,6 +72,10 @@ class RedisHealth(msgspec.Struct):
     # ... and those whose ask failed otherwise (address: the reason said), how many times in this run.
     sentinels_failing: dict[str, str] = msgspec.field(default_factory=dict)
     sentinel_failures: int = 0
+    # ... and those an ask waits for that have not answered yet (address: since, monotonic), and how long the
+    # ask waits for them at most: status names them while a batch waits on them.
+    sentinels_asked: dict[str, float] = msgspec.field(default_factory=dict)
+    sentinel_ask_deadline_s: float | None = None
 
 
 class RateWindow:

@@ -609,7 +609,7 @@ def test_tail_and_replay_say_a_mute_sentinel_on_stderr(sentinel, tmp_path, capsy
         events = tmp_path / "events.jsonl"
         now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")  # within tail's --since
         write_jsonl(events, [{**envelope("h97", n), "received_at": now} for n in (1, 2)])
-        said = f"sentinel {gate.address} did not answer within 3s (redis_connect_timeout_s, redis_timeout_s)"
+        said = f"sentinel {gate.address} did not answer within 2s (redis_connect_timeout_s, redis_timeout_s)"
         code, out, err = replay(capsys, tmp_path / "state", settings["redis_url"], "--file", str(events), "--json")
         assert code == 0 and json.loads(out)["added"] == 2, err
         assert f"hookd replay: {said}" in err and "take it out of redis_sentinel" in err, err

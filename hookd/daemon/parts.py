@@ -106,6 +106,8 @@ class DaemonParts:
             config.spool_fsync_interval_ms / 1000,
             now,
             ran_again_at,
+            self.state.redis.sentinels_asked,
+            self.state.redis.sentinel_ask_deadline_s,
         )
         reasons += self.socket_problems()
         # A call that began before such a time is judged from when the loop ran again, as progress is: within

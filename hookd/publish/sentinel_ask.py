@@ -17,6 +17,7 @@ is waited for again. Its flag is then seen at the ask after it answers, not lost
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
@@ -55,15 +56,16 @@ class Mute(Unanswered):
 
 
 def deadline_s(kwargs: dict[str, Any]) -> float | None:
-    """The ask's one deadline: a sentinel is connected to within its connect timeout, then each command on it
-    answered within its timeout (redis_connect_timeout_s, redis_timeout_s), as when sentinels were asked in
-    turn: its login (AUTH) when it has one, and SENTINEL MASTERS. None when a command's wait is unbounded."""
+    """The ask's one deadline: a sentinel is connected to within its connect timeout, then answers within one
+    command's timeout (redis_connect_timeout_s, redis_timeout_s), its login (AUTH, when it has one) and SENTINEL
+    MASTERS together: a sentinel that answers at all answers its login at once, and a timeout per command made
+    the ask with a password (11 s by default) outlast stall_after_s, which config.py keeps above this bound.
+    None when a command's wait is unbounded."""
     each = kwargs.get("socket_timeout")
     if not each:
         return None
     connect = kwargs.get("socket_connect_timeout") or each  # redis-py's default for the connect
-    commands = 2 if kwargs.get("password") else 1
-    return float(connect) + float(each) * commands
+    return float(connect) + float(each)
 
 
 async def at_once(asks: Sequence[Awaitable[Any]], deadline: float | None) -> list[Any]:
@@ -108,6 +110,7 @@ class Asks:
         self.describe: Callable[[BaseException], str] = str
         self.health: RedisHealth | None = None
         self.say: Callable[[str], None] | None = None
+        self.asking: dict[str, float] = {}  # a sentinel waited for and not answered yet: since (monotonic)
         self._background: dict[str, asyncio.Task[Any]] = {}
 
     async def ask(self, asks: Sequence[Callable[[], Awaitable[Any]]]) -> list[Any]:
@@ -121,7 +124,8 @@ class Asks:
                 answers[n] = Mute(self.deadline or 0.0)
                 continue
             waited.append(n)
-        outcomes = await at_once([asks[n]() for n in waited], self.deadline)
+        since = time.monotonic()
+        outcomes = await at_once([self._asked(self.addresses[n], since, asks[n]) for n in waited], self.deadline)
         for n, outcome in zip(waited, outcomes, strict=True):
             answers[n] = outcome
             address = self.addresses[n]
@@ -133,6 +137,21 @@ class Asks:
                 self._said("info", "redis_sentinel_answers", sentinel=address, hint="it answered again")
                 self._tell(f"sentinel {address} answers again")
         return answers
+
+    async def _asked(self, address: str, since: float, make: Callable[[], Awaitable[Any]]) -> Any:
+        """``make``'s answer, ``address`` kept in ``asking`` (status: the sentinel a stall waits on) until then."""
+        self.asking[address] = since
+        self._asking_shown()
+        try:
+            return await make()
+        finally:
+            self.asking.pop(address, None)
+            self._asking_shown()
+
+    def _asking_shown(self) -> None:
+        if self.health is not None:
+            self.health.sentinels_asked = dict(self.asking)
+            self.health.sentinel_ask_deadline_s = self.deadline
 
     def _failed(self, address: str, error: BaseException) -> None:
         reason = self.describe(error)
