@@ -261,7 +261,7 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         _doc(
             "events waiting and no publish attempt (or no answer to one) for this long is a stall: "
             "`hookd status` says stalled and the systemd watchdog stops being fed; keep it above "
-            "redis_timeout_s (behind Sentinel it must be above redis_connect_timeout_s + redis_timeout_s)"
+            "redis_timeout_s (behind Sentinel, above redis_connect_timeout_s + redis_timeout_s, the bound of one ask of the sentinels)"
         ),
         msgspec.Meta(gt=0),
     ] = 10.0
@@ -516,7 +516,6 @@ def load_sourced(
         raise explain(exc, sources.values, setting_info(), SECRET_SETTINGS) from None
     try:
         config = _check_metrics_addr(config)
-        _check_sentinel_ask(config)
     except SettingError as exc:
         raise exc.located(sources.of(exc.setting or "")) from None
     return _with_defaults(config, environ), sources
@@ -540,20 +539,6 @@ class Section(msgspec.Struct, frozen=True, kw_only=True):
     def setting_names(cls) -> tuple[str, ...]:
         """The settings this part reads, as the config file names them."""
         return tuple(cls.prefix + name for name in cls.__struct_fields__)
-
-
-def _check_sentinel_ask(config: Config) -> None:
-    """Behind Sentinel, one ask of the sentinels (publish/sentinel_ask.py) must end within stall_after_s: past it,
-    status would call a sentinel's silence a stall of the batch, naming the batch, not the sentinel."""
-    ask_s = config.redis_connect_timeout_s + config.redis_timeout_s
-    if config.redis_sentinel and ask_s >= config.stall_after_s:
-        raise SettingError(
-            f"stall_after_s ({config.stall_after_s:g}) is not above one ask of the sentinels, "
-            f"redis_connect_timeout_s + redis_timeout_s ({ask_s:g}s): each silence of a sentinel would read as a "
-            f"stall in `hookd status`; raise stall_after_s above {ask_s:g}, or lower redis_timeout_s or "
-            "redis_connect_timeout_s",
-            setting="stall_after_s",
-        )
 
 
 def _check_metrics_addr(config: Config) -> Config:
