@@ -15,13 +15,16 @@ from hookd.redact.patterns import VALUE, VALUE_REACH
 from hookd.redact.rule import Rule
 from hookd.redact.snmpconf import LINE_START, SP, VALUE_START
 
+# A line of the file: as LINE_START, or in an echo's single quotes (echo '[relay]:587 u:p' > sasl_passwd).
+_SASL_START = r"(?:^|[\n\r\"']|\\[nr])" + SP + "{0,16}"
+
 _AUTHTOK_TRIGGER = LINE_START + r"[A-Za-z0-9_]{0,40}(?i:authtok)" + SP + r"{0,4}[=:]" + SP + r"{0,4}" + VALUE_START
 # The relay in brackets (no MX lookup), as Postfix's docs and most guides write it; a bare host:port at a line's start
 # is too common elsewhere (a log's address and a word:word after it).
 _RELAY = r"\[[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}\](?::[0-9]{1,5})?"
-_SASL_TRIGGER = LINE_START + _RELAY + SP + r"{1,8}[^\s:\"\\]{1,128}:" + VALUE_START
+_SASL_TRIGGER = _SASL_START + _RELAY + SP + r"{1,8}[^\s:\"\\]{1,128}:" + VALUE_START
 # The rest of the line is the password (Postfix splits the user at the first colon).
-_SASL_VALUE = r"(?P<value>[^\s\"\\]{1,256})(?=" + SP + r"{0,8}(?:[\n\r]|\\[nr]|\"|$))"
+_SASL_VALUE = r"(?P<value>[^\s\"\\']{1,256})(?=" + SP + r"{0,8}(?:[\n\r]|\\[nr]|[\"']|$))"
 
 _SONAR_TRIGGER = r"(?i:sonar[._-]?login)(?:\\?[\"'])?[ \t]{0,4}[:=][ \t]{0,4}(?:\\?[\"'])?[0-9a-f]{8}"
 
