@@ -52,6 +52,9 @@ _ARG_NAME = (
     r"|license|service)[_.-]?key|(?:AUTH|SECURE_AUTH|LOGGED_IN|NONCE)_SALT)"  # WordPress' salts are keys too
 )
 _FIRST = r"""(?:\\"[^"\\]|'[^'"\\])"""  # the value's opening quote and first character
+# The value made a header's or a secret's type by a constructor: headers.insert("x-api-key",
+# HeaderValue::from_static("...")) (Rust), SecretString.of("..."), Some("...").
+_WRAPPED = r"(?:Some\(|[A-Z][A-Za-z0-9_]{0,40}(?:::|\.)(?:from_static|from_str|from|new|of|parse|valueOf)\(\s{0,4})?"
 _USER_ARG = _Q + r"""[^"'\\]{1,64}""" + _Q + r"\s{0,4},\s{0,4}(?:Some\()?"
 ARGUMENT_TRIGGER = (
     "(?:"
@@ -62,6 +65,7 @@ ARGUMENT_TRIGGER = (
     + _ARG_NAME
     + _Q
     + r"(?:\s|\\t){0,4}(?:,|[\])](?:\s|\\t){0,4}=)(?:\s|\\t){0,16}"  # wp-config.php aligns its values (tabs too)
+    + _WRAPPED
     # {"user": "ci", "pass": "..."}, 'pwd' => '...': a short name, whole between its quotes
     + "|"
     + _Q

@@ -201,9 +201,15 @@ BRACED_CONNECTION_PASSWORD = Rule(
 
 # A YAML block scalar under a secret's name: password: | (or >-), then the value indented on the next line. The
 # line break is an escaped \\n in a JSON string, or a raw one where the text given to the redactor is not JSON.
+# Its backslash is doubled (or more, a level deeper each time) where the YAML is a string of a JSON document inside the payload's
+# string (kubectl get cm -o json, a Helm release printed as JSON); so may a quoted name's quotes be.
 # A name may go on past its secret word by _key or -value (secret_key: >-, signing_secret-value: |).
+_BREAK = r"(?:\\{1,8}n|\r?\n)"
 _BLOCK_TRIGGER = (
-    _NAME + r"""(?:[_-](?i:key|value))?[\"']?: ?[|>][-+]?[1-9]?[ \t]{0,4}(?:\\n|\r?\n)[ \t]{1,16}[^\s\\"#]"""
+    _NAME
+    + r"""(?:[_-](?i:key|value))?[\\]{0,15}[\"']?: ?[|>][-+]?[1-9]?[ \t]{0,4}"""
+    + _BREAK
+    + r"""[ \t]{1,16}[^\s\\"#]"""
 )
 # Scanned only in chunks holding the block's sign: started at every secret word, the trigger cost a fifth of the
 # speed on 2 MB of Python source (its \n is in every line of a JSON string).
@@ -212,7 +218,7 @@ YAML_BLOCK_SECRET = Rule(
     name="yaml_block_secret",
     replaces="the first line of a YAML block scalar under a secret's name (password: | then the value)",
     # A line of one word: prose in a block (password: > then "must be long") is no value.
-    pattern=r"""(?P<value>[^\s\\"]{1,400})(?=\\[nr]|\"|[\r\n]|$)""",
+    pattern=r"""(?P<value>[^\s\\"]{1,400})(?=\\{1,8}[nr"]|\"|[\r\n]|$)""",
     group="value",
     trigger=_BLOCK_TRIGGER,
     trigger_needs=_BLOCK_NEEDS,

@@ -20,11 +20,19 @@ _PROSE_CHAR = r"""[^\s"'\\<>()\[\]{},;`$]"""
 # value after "is" may be quoted (the password is "...", `...`); after a colon, a quoted value is code's
 # (pwd: '...' in a call: the assignment and command rules').
 _WHOSE = r"(?:[ \t]{1,2}(?i:for)(?:[ \t]{1,2}[\w@.:/-]{1,40}){1,4}?)?"
+# A login given as user / password (staging login is admin / <v>, credentials: root/<v>): the value after the slash.
+_USER_SLASH = (
+    r"(?i:login|logins|credentials?|creds)(?:[ \t]{1,2}(?i:is|are|was)|[ \t]{0,2}:)[ \t]{1,4}[\w@.+-]{1,64}"
+    r"[ \t]{0,2}/[ \t]{0,2}"
+)
 PROSE_TRIGGER = (
-    _PROSE_NAME
+    r"(?:"
+    + _PROSE_NAME
     + r"(?:"
     + _WHOSE
-    + r"[ \t]{1,2}(?i:is|was):?[ \t]{1,4}(?:\\\"|'|`)?|[ \t]{0,2}:[ \t]{1,4})"
+    + r"[ \t]{1,2}(?i:is|was):?[ \t]{1,4}(?:\\\"|'|`)?|[ \t]{0,2}:[ \t]{1,4})|"
+    + _USER_SLASH
+    + ")"
     + _PROSE_CHAR
     + "{8}"
 )

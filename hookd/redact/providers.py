@@ -78,6 +78,10 @@ def _token(
     )
 
 
+def _last_part_not_a_mask(token: str) -> bool:
+    return not_a_mask(token.rsplit("/", 1)[-1])
+
+
 def _both(first: Callable[[str], bool], second: Callable[[str], bool]) -> Callable[[str], bool]:
     return lambda token: first(token) and second(token)
 
@@ -165,6 +169,9 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         r"(?:(?:\\?/[A-Za-z0-9_-]{1,64}){2,4}|\\?/[A-Za-z0-9_+-]{40,64}))",
         "`https://hooks.slack.com/services/T…/B…/…`",
         group="value",
+        # The secret is the last part: docs' services/T00000000/B00000000/XXXXXXXX... and .env.example's
+        # services/XXX/YYY/ZZZ are placeholders whose other parts are no mask on their own.
+        validate=_last_part_not_a_mask,
     ),
     _token(
         "slack_token",

@@ -50,6 +50,8 @@ from hookd.redact.snmpconf import SNMP_CONF_RULES
 from hookd.redact.netsecrets import NET_SECRET_RULES
 from hookd.redact.credfiles import CREDENTIAL_FILE_RULES
 from hookd.redact.credlines import CREDENTIAL_LINE_RULES
+from hookd.redact.authlines import AUTH_LINE_RULES
+from hookd.redact.cookiepairs import COOKIE_PAIR_VALUE
 from hookd.redact.declarations import DECLARED_SECRET
 from hookd.redact.files import FILE_RULES
 from hookd.redact.lines import LINE_RULES
@@ -712,6 +714,8 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     *STDIN_FED_RULES,
     *CREDENTIAL_FILE_RULES,
     *CREDENTIAL_LINE_RULES,
+    *AUTH_LINE_RULES,
+    COOKIE_PAIR_VALUE,
     *SET_ARGUMENT_RULES,
     *SNMP_CONF_RULES,
     *NET_SECRET_RULES,

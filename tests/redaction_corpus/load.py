@@ -19,13 +19,15 @@ from pathlib import Path
 
 from fakes import Fakes
 from fresh import values as fresh_values
+from fresh2 import values as fresh2_values
 from outside import values as outside_values
 
 HERE = Path(__file__).resolve().parent
 FIRST = ("secrets.jsonl", "benign.jsonl")
 OUTSIDE = ("outside_secrets.jsonl", "outside_benign.jsonl")  # written as an outside tester (ninth session)
 FRESH = ("fresh_secrets.jsonl", "fresh_benign.jsonl")  # pastes in hook payloads' shapes (issue 16, h256)
-ALL = FIRST + OUTSIDE + FRESH
+FRESH2 = ("fresh2_secrets.jsonl", "fresh2_benign.jsonl")  # a second fresh set, other sources (h259)
+ALL = FIRST + OUTSIDE + FRESH + FRESH2
 _PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)(?:\|([a-z0-9]+))?\}")
 
 
@@ -40,6 +42,8 @@ TRANSFORMS = {
     "hex": lambda v: v.encode().hex(),
     "u": _u_escaped,
     "json": lambda v: json.dumps(v)[1:-1],
+    # a JSON file's string written inside a payload's string (a service account key as Write content)
+    "json2": lambda v: json.dumps(json.dumps(v)[1:-1])[1:-1],
     "basic": lambda v: base64.b64encode(f"admin:{v}".encode()).decode(),
     "envb64": lambda v: base64.b64encode(f"ANTHROPIC_API_KEY={v}\n".encode()).decode(),
     "envfileb64": lambda v: base64.b64encode(f"DEBUG=1\nDB_PASSWORD={v}\nPORT=8080\n".encode()).decode(),
@@ -90,6 +94,7 @@ def cases(seed: int = 16, files: tuple[str, ...] = ALL) -> list[Case]:
     values["ids18"] = " ".join(str(fakes.rng.randrange(10**17, 10**18)) for _ in range(30))
     values.update(outside_values())
     values.update(fresh_values())
+    values.update(fresh2_values())
     out = []
     for name in files:
         for line in (HERE / name).read_text().splitlines():
