@@ -50,7 +50,17 @@ def test_a_flood_of_assignments_searches_only_its_names(name, monkeypatch):
 
 @pytest.mark.parametrize(
     "before",
-    ["password = ", "\\nauth: ", 'db.auth\\" = ', "dbAuth += ", "oauth = ", "x" * 99 + "auth = ", "a.b.=", "PWD=", ";Pwd="],
+    [
+        "password = ",
+        "\\nauth: ",
+        'db.auth\\" = ',
+        "dbAuth += ",
+        "oauth = ",
+        "x" * 99 + "auth = ",
+        "a.b.=",
+        "PWD=",
+        ";Pwd=",
+    ],
 )
 def test_the_name_read_back_is_the_one_searched_for(before):
     """What whole_word_ok reads is what a search from 100 characters before found."""
