@@ -51,8 +51,8 @@ _WORDS_LONGEST_FIRST = sorted(WHOLE_WORDS, key=len, reverse=True)
 _NAME_BEFORE = re.compile(r"""(?:\\[nrt])?([A-Za-z0-9_.-]{1,80})(?:\\?["'])?[ \t]{0,2}(?:[.?+&]{1,2})?[=:]\Z""")
 # The same, read backwards from the = or : (unbounded name, so at least as far as any of _NAME_BEFORE's matches
 # reaches, but for an escape's backslash): where a search for _NAME_BEFORE may begin. From the window's start, the
-# search tried its name at every character of a value before it (a flood of `password = <164 base64>` lines spent
-# most of its time there, some 80 steps at each of 100 places per candidate).
+# search tried a name at every character of the value before it, each run to its end and back: a flood of lines of
+# secrets paid that per candidate.
 _NAME_BEFORE_REVERSED = re.compile(r"""[=:][.?+&]{0,2}[ \t]{0,2}(?:["']\\?)?[A-Za-z0-9_.-]*""")
 _FRAMEWORK_NAMES = frozenset(("secret_key_base", "signing_salt", "encryption_salt"))
 
