@@ -48,6 +48,10 @@ _LINE_STARTS = re.compile(r'\n|\r|\\[nr]|(?:(?<=[:\[])|(?<=[:\[] ))\\*"|(?<=[^\\
 # What the view leaves of a terminal's title before a quoted header (its text, a space): the header begins after it.
 _LEAD = re.compile(r'[^,"\\\r\n]{1,512}? (?=\\{1,15}")')
 _MAX_CELLS = 32
+# Characters no match of _LINE_STARTS holds: not a break's escape letter (\\n, \\r), a quote, a backslash, a comma or
+# a space; and how far back from the last read a read of them begins.
+_NO_LINE_START = frozenset("abcdefghijklmopqstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+_LINE_STEP = 64
 _HEADER_BACK = 600  # how far back from the password cell the header line may begin
 
 # The Hyperscan trigger: a password column's cell after a comma, then a comma or the line's end.
@@ -74,10 +78,21 @@ def _line_start(text: str, at: int) -> int:
     low = max(0, at - _HEADER_BACK)
     # The nearest break first (found in C), so that the regex reads only the line's own stretch
     low = max(low, text.rfind("\n", low, at), text.rfind("\\n", low, at), text.rfind("\r", low, at))
-    start = -1
-    for start_match in _LINE_STARTS.finditer(text, low, at):
-        start = start_match.end()
-    return start if start >= 0 or low > 0 else 0
+    # The last of _LINE_STARTS' matches from ``low``, read from near ``at`` first: past a character no match holds
+    # (nor spans), the matches are those a read from ``low`` finds. From ``low`` each time, a flood of a row's cells
+    # (a JSON list of objects on one line) read 600 characters per report.
+    end = at
+    while end > low:
+        part = max(low, end - _LINE_STEP)
+        while part > low and text[part - 1] not in _NO_LINE_START:
+            part = part - 1 if end - part < 2 * _LINE_STEP else low
+        start = -1
+        for start_match in _LINE_STARTS.finditer(text, part, end):
+            start = start_match.end()
+        if start >= 0:
+            return start
+        end = part
+    return -1 if low > 0 else 0
 
 
 def _skip(pattern: re.Pattern[str], text: str, at: int) -> int:

@@ -49,6 +49,11 @@ _WORDS_LONGEST_FIRST = sorted(WHOLE_WORDS, key=len, reverse=True)
 # The name before an assignment's = or : (a JSON escape's letter before it is no part of it: \nauth: ...), its
 # quote and spaces, and an append's sign.
 _NAME_BEFORE = re.compile(r"""(?:\\[nrt])?([A-Za-z0-9_.-]{1,80})(?:\\?["'])?[ \t]{0,2}(?:[.?+&]{1,2})?[=:]\Z""")
+# The same, read backwards from the = or : (unbounded name, so at least as far as any of _NAME_BEFORE's matches
+# reaches, but for an escape's backslash): where a search for _NAME_BEFORE may begin. From the window's start, the
+# search tried a name at every character of the value before it, each run to its end and back: a flood of lines of
+# secrets paid that per candidate.
+_NAME_BEFORE_REVERSED = re.compile(r"""[=:][.?+&]{0,2}[ \t]{0,2}(?:["']\\?)?[A-Za-z0-9_.-]*""")
 _FRAMEWORK_NAMES = frozenset(("secret_key_base", "signing_salt", "encryption_salt"))
 
 
@@ -66,7 +71,7 @@ def whole_word_ok(text: str, at: int, value: str, in_parentheses: bool = False, 
     none of them (the other names are not this module's); not before an unquoted word that more words follow (a
     commit's subject: auth: fix token refresh); an auth setting's ``value`` no scheme's name, nor the first of a
     tuple in parentheses (requests' auth=("user", ...): the user)."""
-    found = _NAME_BEFORE.search(text, max(0, at - 100), at)
+    found = _name_before(text, at)
     if found is None:
         return True
     name = found.group(1)
@@ -81,6 +86,15 @@ def whole_word_ok(text: str, at: int, value: str, in_parentheses: bool = False, 
     if not word or words_after:
         return False
     return word != "auth" or not (in_parentheses or names_a_mode(value))
+
+
+def _name_before(text: str, at: int) -> re.Match[str] | None:
+    """_NAME_BEFORE's search over the 100 characters before ``at``, begun where a match of it may begin."""
+    low = max(0, at - 100)
+    reach = _NAME_BEFORE_REVERSED.match(text[low:at][::-1])
+    if reach is None:
+        return None
+    return _NAME_BEFORE.search(text, max(low, at - reach.end() - 2), at)
 
 
 def last_word(name: str) -> str | None:
