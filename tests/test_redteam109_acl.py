@@ -90,6 +90,37 @@ def _touch(path: str) -> bool:
     return True
 
 
+def handed_over(env, client_cmd, run: str) -> None:
+    """The client, its socket in ``run``, hands the event to the peer there: silent, nothing in the inbox."""
+    env = {**env, "HOOKD_SOCKET": os.path.join(run, "hookd.sock")}
+    peer = answering(env["HOOKD_SOCKET"])
+    try:
+        done = run_client(env, cmd=client_cmd)
+        assert (done.returncode, done.stdout, done.stderr) == (0, b"", b""), done
+        assert peer.got_frame.wait(30)
+    finally:
+        peer.close()
+    assert peer.received is not None and peer.received.endswith(BODY)
+    assert not inbox_files(env["HOOKD_STATE_DIR"])
+
+
+def refused(env, client_cmd, run: str, shared: str) -> None:
+    """The client refuses the socket in ``run`` (inside ``shared``, which an ACL lets others write), says why,
+    and keeps the event in the inbox."""
+    env = {**env, "HOOKD_SOCKET": os.path.join(run, "hookd.sock")}
+    peer = answering(env["HOOKD_SOCKET"])  # ours: before, the event went to it
+    try:
+        done = run_client(env, cmd=client_cmd)
+    finally:
+        peer.close()
+    assert done.returncode == 0 and done.stdout == b"", done
+    assert peer.received is None, peer.received
+    err = done.stderr.decode()
+    assert f"refused {run}: inside {shared} (owner uid 0, mode 0770), which other users can write (a POSIX ACL" in err
+    kept = inbox_files(env["HOOKD_STATE_DIR"])
+    assert len(kept) == 1 and kept[0].read_bytes().endswith(BODY), kept
+
+
 @needs_root
 def test_a_config_file_an_acl_lets_another_user_write_is_refused(shared_dir):
     config = os.path.join(shared_dir, "config.toml")
@@ -157,18 +188,7 @@ def test_hook_send_refuses_a_socket_inside_a_directory_an_acl_lets_another_user_
     shared = _acl_dir(str(sockdir / "shared"))
     run = os.path.join(shared, "run")
     os.mkdir(run, 0o700)
-    env = {**env, "HOOKD_SOCKET": os.path.join(run, "hookd.sock")}
-    peer = answering(env["HOOKD_SOCKET"])  # ours: before, the event went to it
-    try:
-        done = run_client(env, cmd=client_cmd)
-    finally:
-        peer.close()
-    assert done.returncode == 0 and done.stdout == b"", done
-    assert peer.received is None, peer.received
-    err = done.stderr.decode()
-    assert f"refused {run}: inside {shared} (owner uid 0, mode 0770), which other users can write (a POSIX ACL" in err
-    kept = inbox_files(env["HOOKD_STATE_DIR"])
-    assert len(kept) == 1 and kept[0].read_bytes().endswith(BODY), kept
+    refused(env, client_cmd, run, shared)
 
 
 @needs_root
@@ -180,16 +200,7 @@ def test_a_directory_whose_acl_names_only_us_is_still_accepted(env, sockdir, cli
     grant(shared, os.getuid(), 0o7)
     run = os.path.join(shared, "run")
     os.mkdir(run, 0o700)
-    env = {**env, "HOOKD_SOCKET": os.path.join(run, "hookd.sock")}
-    peer = answering(env["HOOKD_SOCKET"])
-    try:
-        done = run_client(env, cmd=client_cmd)
-        assert (done.returncode, done.stdout, done.stderr) == (0, b"", b""), done
-        assert peer.got_frame.wait(30)
-    finally:
-        peer.close()
-    assert peer.received is not None and peer.received.endswith(BODY)
-    assert not inbox_files(env["HOOKD_STATE_DIR"])
+    handed_over(env, client_cmd, run)
 
 
 @needs_root

@@ -15,10 +15,18 @@ import subprocess
 
 import pytest
 
-from fake_peer import answering
 from other_user import needs_root
 from test_client import BODY, env, inbox_files, run_client, sockdir  # noqa: F401 -- env and sockdir are fixtures
-from test_redteam109_acl import ACL_GROUP_OBJ, ACL_MASK, ACL_OTHER, ACL_USER, ACL_USER_OBJ, UNDEFINED_ID
+from test_redteam109_acl import (
+    ACL_GROUP_OBJ,
+    ACL_MASK,
+    ACL_OTHER,
+    ACL_USER,
+    ACL_USER_OBJ,
+    UNDEFINED_ID,
+    handed_over,
+    refused,
+)
 from test_redteam109_acl import private_group  # noqa: F401 -- the autouse fixture: a user private group
 
 LONG = 1500  # past the 1,024 entries the native client read; ext4 keeps no more than about 500
@@ -64,31 +72,11 @@ def _long_acl_dir(path: str, writer: int | None) -> str:
 @needs_root
 def test_a_long_acl_naming_no_one_who_can_write_is_accepted(env, tmpfs, client_cmd):  # noqa: F811
     run = _long_acl_dir(str(tmpfs / "shared"), writer=None)
-    env = {**env, "HOOKD_SOCKET": os.path.join(run, "hookd.sock")}
-    peer = answering(env["HOOKD_SOCKET"])
-    try:
-        done = run_client(env, cmd=client_cmd)
-        assert (done.returncode, done.stdout, done.stderr) == (0, b"", b""), done
-        assert peer.got_frame.wait(30)
-    finally:
-        peer.close()
-    assert peer.received is not None and peer.received.endswith(BODY)
-    assert not inbox_files(env["HOOKD_STATE_DIR"])
+    handed_over(env, client_cmd, run)
 
 
 @needs_root
 def test_a_long_acl_whose_last_entry_may_write_is_refused(env, tmpfs, client_cmd):  # noqa: F811
     shared = str(tmpfs / "shared")
     run = _long_acl_dir(shared, writer=FIRST_UID + LONG)
-    env = {**env, "HOOKD_SOCKET": os.path.join(run, "hookd.sock")}
-    peer = answering(env["HOOKD_SOCKET"])
-    try:
-        done = run_client(env, cmd=client_cmd)
-    finally:
-        peer.close()
-    assert done.returncode == 0 and done.stdout == b"", done
-    assert peer.received is None, peer.received
-    err = done.stderr.decode()
-    assert f"refused {run}: inside {shared} (owner uid 0, mode 0770), which other users can write (a POSIX ACL" in err
-    kept = inbox_files(env["HOOKD_STATE_DIR"])
-    assert len(kept) == 1 and kept[0].read_bytes().endswith(BODY), kept
+    refused(env, client_cmd, run, shared)
