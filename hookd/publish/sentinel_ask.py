@@ -59,7 +59,7 @@ def deadline_s(kwargs: dict[str, Any]) -> float | None:
     """The ask's one deadline: a sentinel is connected to within its connect timeout, then answers within one
     command's timeout (redis_connect_timeout_s, redis_timeout_s), its login (AUTH, when it has one) and SENTINEL
     MASTERS together: a sentinel that answers at all answers its login at once, and a timeout per command made
-    the ask with a password (11 s by default) outlast stall_after_s, which config.py keeps above this bound.
+    the ask with a password (11 s by default) outlast stall_after_s (its help says to keep it above this bound).
     None when a command's wait is unbounded."""
     each = kwargs.get("socket_timeout")
     if not each:
