@@ -16,6 +16,7 @@ import subprocess
 
 import pytest
 from faultfs_daemon import NEEDS_FAULTFS, faulty_daemon  # noqa: F401
+from test_redteam91_hung_offline import ask_hookd
 
 pytestmark = [pytest.mark.process, *NEEDS_FAULTFS]
 
@@ -37,17 +38,7 @@ def mounted(faulty_daemon):  # noqa: F811
 
 def _ask(env: dict[str, str], *argv: str) -> tuple[int, str, str]:
     """``hookd ARGV``, failing the test if it has not ended within ASK_S."""
-    asked = subprocess.Popen(
-        [os.sys.executable, "-m", "hookd", *argv], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    try:
-        out, err = asked.communicate(timeout=ASK_S)
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"hookd {' '.join(argv)} had not ended {ASK_S} s after it was asked, its state directory hung")
-    finally:
-        if asked.poll() is None:
-            asked.kill()  # ends once the fixture's end takes the mount away
-    return asked.returncode, out, err
+    return ask_hookd(env, list(argv), ASK_S, "its state directory hung")
 
 
 def test_hooks_status_does_not_wait_on_the_lock_of_a_hung_state_directory(mounted, tmp_path):

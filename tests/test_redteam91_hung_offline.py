@@ -84,17 +84,18 @@ LOCK_ASK_S = 20
 
 def _ask(daemon, timeout_s: float, why: str, form: str = "--json") -> tuple[int, str, str]:
     """`hookd status` (--json, or its text), failing the test if it has not ended within timeout_s."""
+    return ask_hookd(daemon.env, ["status", *([form] if form == "--json" else [])], timeout_s, why)
+
+
+def ask_hookd(env: dict[str, str], argv: list[str], timeout_s: float, why: str) -> tuple[int, str, str]:
+    """``hookd ARGV``, failing the test, saying ``why`` it might wait, if it has not ended within timeout_s."""
     asked = subprocess.Popen(
-        [os.sys.executable, "-m", "hookd", "status", *([form] if form == "--json" else [])],
-        env=daemon.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        [os.sys.executable, "-m", "hookd", *argv], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
         out, err = asked.communicate(timeout=timeout_s)
     except subprocess.TimeoutExpired:
-        pytest.fail(f"hookd status had not ended {timeout_s} s after it was asked, {why}")
+        pytest.fail(f"hookd {' '.join(argv)} had not ended {timeout_s} s after it was asked, {why}")
     finally:
         if asked.poll() is None:
             asked.kill()  # ends once the fixture's end takes the mount away
