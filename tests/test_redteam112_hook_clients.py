@@ -17,15 +17,14 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
-import subprocess
 
 import pytest
 
 from conftest import free_port, wait_for_entries, wait_until
 from hookd.control.client import request
 from test_client import env, inbox_files, sockdir  # noqa: F401 -- env and sockdir are fixtures
+from test_redteam21_stdin_left_open import _cut_off
 
 LIMIT = 1024  # HOOKD_MAX_EVENT_BYTES's least value: an event over it is a few bytes more
 OVER = b'{"hook_event_name":"PostToolUse","session_id":"s112","tool_response":"' + b"x" * (4 * LIMIT) + b'"}'
@@ -34,24 +33,9 @@ OVER = b'{"hook_event_name":"PostToolUse","session_id":"s112","tool_response":"'
 def test_an_event_over_the_limit_on_a_stalled_stdin_is_kept_as_its_marker(env, tmp_path, client_cmd):  # noqa: F811
     """The writer sends more than the limit and then neither writes nor closes: the socket is absent,
     so the marker goes to the inbox, within the deadline, and nothing is said lost."""
-    err = tmp_path / "err"
-    with open(err, "wb") as e:
-        proc = subprocess.Popen(
-            [*client_cmd, "PostToolUse"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=e,
-            env=dict(env, HOOKD_SEND_TIMEOUT_MS="3000", HOOKD_MAX_EVENT_BYTES=str(LIMIT)),
-        )
-    try:
-        os.write(proc.stdin.fileno(), OVER)  # a pipe takes 64 KiB: written whole, and stdin stays open
-        out = proc.stdout.read()  # its end: the client exited, stdin still open
-        code = proc.wait(30)
-    finally:
-        proc.kill()
-        proc.wait()
-        proc.stdin.close()
-    lines = err.read_text(errors="replace").splitlines()
+    settings = {"HOOKD_SEND_TIMEOUT_MS": "3000", "HOOKD_MAX_EVENT_BYTES": str(LIMIT)}
+    # A pipe takes 64 KiB: OVER is written whole, and stdin stays open.
+    code, out, lines = _cut_off(client_cmd, env, tmp_path, OVER, settings, wait_s=30)
     assert (code, out) == (0, b"")
     assert not [line for line in lines if "event lost" in line], lines
     assert any("too_large marker handed on" in line and "stdin not ended" in line for line in lines), lines

@@ -20,8 +20,11 @@ from test_client import BODY, env, inbox_files, sockdir  # noqa: F401 -- env and
 LOST = "hook-send: event lost: deadline reached"
 
 
-def _cut_off(client_cmd, env, tmp_path, given: bytes) -> tuple[int, bytes, list[str]]:  # noqa: F811
-    """Run the client with ``given`` on a stdin that stays open past its deadline."""
+def _cut_off(
+    client_cmd, env, tmp_path, given: bytes, settings: dict[str, str] | None = None, wait_s: float = 10
+) -> tuple[int, bytes, list[str]]:  # noqa: F811
+    """Run the client with ``given`` on a stdin that stays open past its deadline (300 ms unless
+    ``settings`` say otherwise) -> its exit code (within wait_s), its stdout and its stderr's lines."""
     err = tmp_path / "err"
     with open(err, "wb") as e:
         proc = subprocess.Popen(
@@ -29,13 +32,13 @@ def _cut_off(client_cmd, env, tmp_path, given: bytes) -> tuple[int, bytes, list[
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=e,
-            env=dict(env, HOOKD_SEND_TIMEOUT_MS="300"),
+            env={**env, "HOOKD_SEND_TIMEOUT_MS": "300", **(settings or {})},
         )
     try:
         if given:
             os.write(proc.stdin.fileno(), given)
         out = proc.stdout.read()  # its end: the client exited (the deadline), stdin still open
-        code = proc.wait(10)
+        code = proc.wait(wait_s)
     finally:
         proc.kill()
         proc.wait()
