@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import json
-import socket
 
 import pytest
 
@@ -25,6 +24,7 @@ from conftest import free_port, wait_for_entries, wait_until
 from hookd.control.client import request
 from test_client import env, inbox_files, sockdir  # noqa: F401 -- env and sockdir are fixtures
 from test_redteam21_stdin_left_open import _cut_off
+from test_redteam4_http import _answer
 
 LIMIT = 1024  # HOOKD_MAX_EVENT_BYTES's least value: an event over it is a few bytes more
 OVER = b'{"hook_event_name":"PostToolUse","session_id":"s112","tool_response":"' + b"x" * (4 * LIMIT) + b'"}'
@@ -47,19 +47,6 @@ def test_an_event_over_the_limit_on_a_stalled_stdin_is_kept_as_its_marker(env, t
     assert marker["hook_event_name"] == "PostToolUse" and marker["session_id"] == "s112"
     assert marker["hookd_withheld"]["stdin_ended"] is False
     assert marker["hookd_withheld"]["bytes"] == len(OVER)
-
-
-def _answer(port: int, head: bytes, body: bytes) -> bytes:
-    """One request on its own connection -> its status line."""
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
-        s.sendall(head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
-        data = b""
-        while b"\r\n" not in data:
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            data += chunk
-    return data.partition(b"\r\n")[0]
 
 
 @pytest.fixture

@@ -60,17 +60,23 @@ def _post(port: int, token: str, session: str) -> int:
     body = json.dumps({"hook_event_name": "Stop", "session_id": session}).encode()
     head = (
         f"POST /hook HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n"
-        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        "Content-Type: application/json\r\n"
     ).encode()
+    line = _answer(port, head, body)
+    return int(line.split()[1]) if line else 0
+
+
+def _answer(port: int, head: bytes, body: bytes) -> bytes:
+    """One request (``head``, its Content-Length and ``body``) on its own connection -> its status line."""
     with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
-        s.sendall(head + body)
+        s.sendall(head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
         data = b""
         while b"\r\n" not in data:
             chunk = s.recv(4096)
             if not chunk:
                 break
             data += chunk
-    return int(data.split()[1]) if data else 0
+    return data.partition(b"\r\n")[0]
 
 
 @pytest.mark.process
