@@ -137,3 +137,21 @@ def test_service_install_is_refused_not_held(mounted, tmp_path):
     code, _, err = _ask(env, "service", "install", "--files-only")
     _said_hung(daemon, fs, code, err, "write to")
     assert "nothing was changed" in err and not (tmp_path / "home").exists(), err
+
+
+def test_status_does_not_compare_a_hooks_state_directory_on_a_hung_mount(mounted, tmp_path):
+    daemon, fs, _ = mounted
+    home = tmp_path / "home"
+    home.mkdir(mode=0o700)
+    spelled = tmp_path / "a-link"
+    spelled.symlink_to(daemon.state_dir)
+    # The user's settings (status reads them) hold hooks naming this state directory through a link.
+    env = {**daemon.env, "HOME": str(home), "HOOKD_HOOK_CLIENT": "python"}
+    env.pop("CLAUDE_CONFIG_DIR", None)
+    _hookd({**env, "HOOKD_STATE_DIR": str(spelled)}, "hooks", "install")
+    fs.set_rules(HUNG)
+    code, out, err = _ask(env, "status", "--json")
+    assert fs.faults() and out, (code, err)
+    said = json.loads(out)
+    untold = [p for p in said["hooks_problems"] if "cannot be checked (whether they run and reach this daemon)" in p]
+    assert untold and f"cannot read {spelled} (waited" in untold[0] and "check that mount" in untold[0], said

@@ -12,22 +12,10 @@ from typing import Any
 from hookd.config import masked
 from hookd.config_errors import SettingError
 from hookd.console import exits
+from hookd.console.answering import refused
 from hookd.console.command_settings import config_file_of, load
 from hookd.policies import HookMode
 from hookd.units import plural
-
-
-def unanswered(*paths: str, verb: str = "read") -> str | None:
-    """Why a command cannot use ``paths`` now: a mount among them does not answer (child_read.Answers,
-    waited 2 s), said as the line to print; None when each answers. Asked before the command's first
-    lookup there, which the mount would hold, for as long as it hangs and past any signal."""
-    from hookd.child_read import Answers, NotAnswering
-
-    try:
-        Answers(verb).check(*paths)
-    except NotAnswering as exc:
-        return f"hookd: {exc}"
-    return None
 
 
 def cmd_config(args: argparse.Namespace) -> int:
@@ -53,8 +41,7 @@ def cmd_print_hook_command(args: argparse.Namespace) -> int:
     from hookd.hooks.settings import SettingsError
 
     config = load(args)
-    if why := unanswered(config.state_dir, verb="use"):  # the native client is built, or found, there
-        print(why, file=sys.stderr)
+    if refused(config.state_dir, verb="use"):  # the native client is built, or found, there
         return exits.FAILURE
     try:
         native, _ = chosen_client(config, dry_run=False)
@@ -72,8 +59,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from hookd import logs, replay
 
     config = load(args)
-    if why := unanswered(config.state_dir, config.spool_dir, config.inbox_dir):
-        print(why, file=sys.stderr)
+    if refused(config.state_dir, config.spool_dir, config.inbox_dir):
         return exits.FAILURE
     # What the publisher's parts log (a slot on the move, a script loaded again) goes to stderr: stdout
     # is the report, which --json makes one JSON document.
@@ -195,9 +181,8 @@ def cmd_hooks(args: argparse.Namespace) -> int:
         paths = [scope_path(args.scope or SCOPES[0])]  # a file to change: no home, no change (SettingError)
     else:  # status of every scope: those without a home are named as such, the others checked
         paths, unnamed = scope_paths()
-    if args.action != "status" and (why := unanswered(config.state_dir, paths[0], verb="write to")):
-        print(f"{why}; nothing was changed", file=sys.stderr)  # refused before the first write: none half done
-        return exits.FAILURE
+    if args.action != "status" and refused(config.state_dir, paths[0], verb="write to", unchanged=True):
+        return exits.FAILURE  # before the first write: none is left half done
     try:
         if args.action == "install":
             names = [n.strip() for n in args.events.split(",") if n.strip()] if args.events else None
@@ -267,14 +252,13 @@ def cmd_service(args: argparse.Namespace) -> int:
         from hookd.service import ui_units
 
         service = ui_units.for_ui(service, os.environ)
-    # install makes the state directory and the sockets' directories (prepare): refused, not held, on a mount that hung
+    # install makes the state directory and the sockets' directories (prepare)
     places = (
         installation.state_dir,
         os.path.dirname(installation.socket),
         os.path.dirname(installation.control_socket),
     )
-    if args.action == "install" and not args.dry_run and (why := unanswered(*places, verb="write to")):
-        print(f"{why}; nothing was changed", file=sys.stderr)
+    if args.action == "install" and not args.dry_run and refused(*places, verb="write to", unchanged=True):
         return exits.FAILURE
     try:
         if args.action == "status":
@@ -310,8 +294,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
             end="",
         )
         return exits.OK
-    if args.url_file and (why := unanswered(os.path.dirname(os.path.abspath(args.url_file)), verb="write to")):
-        print(why, file=sys.stderr)
+    if args.url_file and refused(os.path.dirname(os.path.abspath(args.url_file)), verb="write to"):
         return exits.FAILURE
     logs.configure(config.log_format, config.log_level)
     return server.run(config, args.addr, args.history, url_file=args.url_file)

@@ -64,16 +64,16 @@ def _same(a: str, b: str) -> bool:
     if os.path.abspath(a) == os.path.abspath(b):
         return True
     try:
-        return os.path.samefile(a, b)
+        return os.path.samefile(a, b)  # a stat of each: its callers ask their mounts first (touched)
     except OSError:
         return False
 
 
 def touched(handler: dict[str, Any], where: Route | None) -> list[str]:
-    """The paths checking ``handler`` looks up (what it runs, where it sends): each on a mount that
-    must answer first (child_read.Answers), or the check waits with it."""
-    paths = [path for group in entries.code_paths(handler) for path in group]
-    return paths + ([where.socket, where.state_dir] if where is not None else [])
+    """What checking ``handler`` looks up (what it runs, where it sends): asked first (child_read.Answers)."""
+    return [p for group in entries.code_paths(handler) for p in group] + (
+        [where.socket, where.state_dir] if where else []
+    )
 
 
 def same_place(where: Route, socket_path: str, state_dir: str) -> bool:
@@ -209,9 +209,8 @@ def settings_apart(
 def probe(where: Route, timeout_s: float = 1.0, answers: Answers | None = None) -> str | None:
     """Connect to the socket a hook would use, as hook-send would, and send nothing.
 
-    None when a process of this user accepts there; else why not. A connection
-    closed before its first byte is not an event: the daemon counts nothing. The socket's mount
-    is asked first (``answers``): its timeout does not bound the lookup of its path.
+    None when a process of this user accepts there; else why not. A connection closed before its first
+    byte is not an event. The socket's place is asked first (``answers``): no timeout bounds a lookup.
     """
     try:
         (answers or Answers()).check(where.socket)
