@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import subprocess
 
 import pytest
 from faultfs_daemon import NEEDS_FAULTFS, faulty_daemon  # noqa: F401
-from test_redteam111_hung_commands import HELD_S, _ask, mounted  # noqa: F401
+from test_redteam111_hung_commands import ASK_S, HELD_S, _ask, mounted  # noqa: F401
 
 pytestmark = [pytest.mark.process, *NEEDS_FAULTFS]
 
@@ -155,3 +156,29 @@ def test_status_does_not_compare_a_hooks_state_directory_on_a_hung_mount(mounted
     said = json.loads(out)
     untold = [p for p in said["hooks_problems"] if "cannot be checked (whether they run and reach this daemon)" in p]
     assert untold and f"cannot read {spelled} (waited" in untold[0] and "check that mount" in untold[0], said
+
+
+def test_ui_does_not_wait_on_its_url_file_in_a_hung_state_directory(mounted):
+    daemon, fs, redis = mounted
+    redis.start()
+    fs.set_rules(HUNG)
+    # The ui service's url file is state_dir/ui.url (service/ui_units.py), written before the URL is printed:
+    # a ui held there neither prints its URL nor ends (one that served would print it, and run on).
+    url_file = daemon.state_dir / "ui.url"
+    asked = subprocess.Popen(
+        [os.sys.executable, "-m", "hookd", "ui", "--addr", "127.0.0.1:0", "--url-file", str(url_file)],
+        env=daemon.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        ready, _, _ = select.select([asked.stdout], [], [], ASK_S)
+        if not ready:
+            pytest.fail(f"hookd ui had neither printed its URL nor ended {ASK_S} s after it was asked")
+        out, err = asked.communicate(timeout=ASK_S)
+    finally:
+        if asked.poll() is None:
+            asked.kill()
+    _said_hung(daemon, fs, asked.returncode, err, "write to")
+    assert out == ""
