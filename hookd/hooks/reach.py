@@ -98,12 +98,13 @@ def check(
     config_file: str | None = None,
     environ: Mapping[str, str] | None = None,
     repairs: Mapping[str, str] | None = None,
+    answers: Answers | None = None,
 ) -> Reach:
     """What stops the hooks in ``paths`` from reaching the daemon at ``socket_path``/``state_dir``
-    (``repairs``: the fix of a file ``hookd hooks install`` does not write, sources.py)."""
+    (``repairs``: the fix of a file ``hooks install`` does not write, sources.py; ``answers``: a
+    command's, each hook's paths asked first; `hookd run`'s start, which waits on its mounts anyway, forks none)."""
     reach = Reach()
     judged: dict[str, str | None] = {}
-    answers = Answers()
     for settings in readable(paths):
         path = settings.path
         broken: dict[str, list[str]] = {}  # missing path -> events
@@ -120,7 +121,8 @@ def check(
                 reach.hooked += 1
                 where = route(entries.command_line(handler), environ)
                 try:
-                    answers.check(*touched(handler, where), socket_path, state_dir)
+                    if answers is not None:
+                        answers.check(*touched(handler, where), socket_path, state_dir)
                 except NotAnswering as exc:
                     unanswered.setdefault(str(exc), []).append(event)
                     continue
@@ -275,7 +277,7 @@ def annotate(
     socket_path = status.get("socket") or config.socket
     state_dir = status.get("state_dir") or config.state_dir
     read = readable([scope_path(s) for s in SCOPES] if paths is None else paths)
-    found = check(read, socket_path, state_dir, config_file, repairs=repairs)
+    found = check(read, socket_path, state_dir, config_file, repairs=repairs, answers=Answers())
     found.findings += more  # the caller's (HTTP hooks the daemon does not serve: http_reach.py)
     # The running daemon's values of the settings hook commands carry (its status has them), else this config's.
     daemon = SimpleNamespace(**{s: status.get(s, getattr(config, s)) for s in SETTING_VARS.values()})
