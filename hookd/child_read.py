@@ -11,12 +11,13 @@ status's reads of the spool and the inbox.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import select
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Hashable
 
 from hookd.mounts import not_answering_at
 
@@ -27,20 +28,26 @@ class NotAnswering(Exception):
     """The read did not end within its wait: the message names the path, its mount and the fix."""
 
 
-def read_within(read: Callable[[], Any], path: str, wait_s: float = WAIT_S) -> Any:
+def read_within(
+    read: Callable[[], Any], path: str, wait_s: float = WAIT_S, key: Hashable = None, verb: str = "read"
+) -> Any:
     """``read()`` (which returns what JSON holds) made in a child; NotAnswering past ``wait_s``.
 
-    One child per path at a time: a read of ``path`` asked again while the last one still waits
-    (`hookd status --watch`) waits on that child rather than leave another behind on the mount."""
-    child = _waiting.pop(path, None) or _Child(read)
+    One child per ``key`` (the path unless given) at a time: a read asked again while the last one
+    still waits (`hookd status --watch`) waits on that child rather than leave another behind on the
+    mount. ``verb``: what the command could not do with ``path``, in the message."""
+    key = path if key is None else key
+    child = _waiting.pop(key, None) or _Child(read)
     try:
         if not select.select([child.fd], [], [], wait_s)[0]:
-            _waiting[path] = child
+            _waiting[key] = child
             waited = time.monotonic() - child.started
-            raise NotAnswering(f"cannot read {path} (waited {waited:.1f}s): {not_answering_at(path)}; check that mount")
+            raise NotAnswering(
+                f"cannot {verb} {path} (waited {waited:.1f}s): {not_answering_at(path)}; check that mount"
+            )
         line = _read_all(child.fd)
     finally:
-        if _waiting.get(path) is not child:
+        if _waiting.get(key) is not child:
             os.close(child.fd)
     os.waitpid(child.pid, 0)  # it has answered, or ended: no wait
     if not line:
@@ -61,7 +68,40 @@ class _Child:
         os.close(write)
 
 
-_waiting: dict[str, _Child] = {}  # the reads not answered yet, by path
+_waiting: dict[Hashable, _Child] = {}  # the reads not answered yet, by key
+
+
+class Answers:
+    """Does the filesystem of each path a command is about to use answer? Asked before the command's
+    own lookups, which a mount that hung would hold (writes included: `hooks install` is refused
+    before it writes anything, rather than left in a write). A ``statvfs`` of the path, in a child
+    (read_within): it looks the path up (through any link, onto the mount it really is on) and the
+    kernel never answers it from its caches, so a mount that hung holds it as it holds the command's
+    own calls. Each path is asked once per Answers (one command, one round of `status --watch`)."""
+
+    def __init__(self, verb: str = "read") -> None:
+        self.verb = verb
+        self._said: dict[str, str | None] = {}  # path -> why it did not answer, None: it did
+
+    def check(self, *paths: str) -> None:
+        """NotAnswering, naming the path, its mount and the fix, if a path's mount does not answer."""
+        for path in paths:
+            if not path:
+                continue
+            if path not in self._said:
+                try:
+                    read_within(functools.partial(_statvfs, path), path, key=("statvfs", path), verb=self.verb)
+                    self._said[path] = None
+                except NotAnswering as exc:
+                    self._said[path] = str(exc)
+                except OSError:  # an error is an answer (no such file): the command's own call says it
+                    self._said[path] = None
+            if why := self._said[path]:
+                raise NotAnswering(why)
+
+
+def _statvfs(path: str) -> None:
+    os.statvfs(path)
 
 
 def _read_all(fd: int) -> bytes:

@@ -5,7 +5,8 @@ libfuse2, ``direct_io`` so that every write and fsync reaches it). Faults are ru
 run time with ``set_rules``; they are written to a control file beside the backing directory, which
 the child reads again whenever it changes. A rule:
 
-    {"op": "fsync" | "write" | "rename" | "read" | "unlink" | "readdir" | "getattr" | "flush", "path": "<fnmatch pattern of the path in the mount>",
+    {"op": "fsync" | "write" | "rename" | "read" | "unlink" | "readdir" | "getattr" | "flush" | "statfs",
+     "path": "<fnmatch pattern of the path in the mount>",
      "errno": "EIO" | "ENOSPC" | "EDQUOT" | ..., "count": N (faults, then the rule is spent; -1: always),
      "after_bytes": N  (write only: the matching files take N bytes in all, the next write is cut at
                         that byte and the one after fails),
@@ -16,7 +17,7 @@ the child reads again whenever it changes. A rule:
                         a slow disk or a remote filesystem that hung; readdir and getattr: only this,
                         a listing or a stat (the lookup of a name, once the kernel's cache of a second
                         has passed) answered S seconds late; flush: only this, a close(2) of the file
-                        answered S seconds late),
+                        answered S seconds late; statfs: only this, a statvfs(2), which the kernel never caches),
      "until_cleared": true (read or write with delay_s only: answered at the next set_rules if that comes first,
                         so that a test ends the hang when it has looked, not when a guess of its time ends)}
 
@@ -264,6 +265,7 @@ def _serve(backing: str, mountpoint: str, control: str, log_path: str, *flags: s
             os.utime(self._real(path), times, follow_symlinks=False)
 
         def statfs(self, path: str) -> dict[str, Any]:
+            delay("statfs", path)
             sv = os.statvfs(self._real(path))
             keys = ("f_bavail", "f_bfree", "f_blocks", "f_bsize", "f_favail", "f_ffree", "f_files", "f_flag")
             return {k: getattr(sv, k) for k in (*keys, "f_frsize", "f_namemax")}

@@ -12,6 +12,7 @@ from typing import Any
 from hookd.config import masked
 from hookd.config_errors import SettingError
 from hookd.console import exits
+from hookd.console.answering import refused
 from hookd.console.command_settings import config_file_of, load
 from hookd.policies import HookMode
 from hookd.units import plural
@@ -40,6 +41,8 @@ def cmd_print_hook_command(args: argparse.Namespace) -> int:
     from hookd.hooks.settings import SettingsError
 
     config = load(args)
+    if refused(config.state_dir, verb="use"):  # the native client is built, or found, there
+        return exits.FAILURE
     try:
         native, _ = chosen_client(config, dry_run=False)
     except SettingsError as exc:
@@ -56,6 +59,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from hookd import logs, replay
 
     config = load(args)
+    if refused(config.state_dir, config.spool_dir, config.inbox_dir):
+        return exits.FAILURE
     # What the publisher's parts log (a slot on the move, a script loaded again) goes to stderr: stdout
     # is the report, which --json makes one JSON document.
     logs.configure(config.log_format, config.log_level)
@@ -176,6 +181,8 @@ def cmd_hooks(args: argparse.Namespace) -> int:
         paths = [scope_path(args.scope or SCOPES[0])]  # a file to change: no home, no change (SettingError)
     else:  # status of every scope: those without a home are named as such, the others checked
         paths, unnamed = scope_paths()
+    if args.action != "status" and refused(config.state_dir, paths[0], verb="write to", unchanged=True):
+        return exits.FAILURE  # before the first write: none is left half done
     try:
         if args.action == "install":
             names = [n.strip() for n in args.events.split(",") if n.strip()] if args.events else None
@@ -245,6 +252,14 @@ def cmd_service(args: argparse.Namespace) -> int:
         from hookd.service import ui_units
 
         service = ui_units.for_ui(service, os.environ)
+    # install makes the state directory and the sockets' directories (prepare)
+    places = (
+        installation.state_dir,
+        os.path.dirname(installation.socket),
+        os.path.dirname(installation.control_socket),
+    )
+    if args.action == "install" and not args.dry_run and refused(*places, verb="write to", unchanged=True):
+        return exits.FAILURE
     try:
         if args.action == "status":
             return manager.status(service)
@@ -279,6 +294,8 @@ def cmd_ui(args: argparse.Namespace) -> int:
             end="",
         )
         return exits.OK
+    if args.url_file and refused(os.path.dirname(os.path.abspath(args.url_file)), verb="write to"):
+        return exits.FAILURE
     logs.configure(config.log_format, config.log_level)
     return server.run(config, args.addr, args.history, url_file=args.url_file)
 

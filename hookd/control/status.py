@@ -13,6 +13,7 @@ import sys
 import time
 from typing import Any, Callable, TextIO
 
+from hookd.child_read import Answers, NotAnswering
 from hookd.config import Config
 from hookd.control import verdict
 from hookd.control.client import CannotTell, NotRunning, request
@@ -22,6 +23,11 @@ from hookd.control.status_text import render
 
 def gather(config: Config) -> tuple[int, dict[str, Any]]:
     """(exit code, status document) for the daemon this config points at."""
+    try:  # a connect's timeout does not bound the lookup of its path, on a mount that hung
+        Answers().check(config.control_socket)
+    except NotAnswering as exc:
+        untold = f"whether hookd runs cannot be told: {exc}"
+        return verdict.UNKNOWN, {"running": None, "error": untold, "control_socket": config.control_socket}
     try:
         status = request(config.control_socket, "status")
     except NotRunning as exc:

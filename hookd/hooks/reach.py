@@ -22,7 +22,7 @@ from hookd.hooks import entries, merge
 from hookd.hooks.changeable import others_can_change, programs_others_can_change
 from hookd.hooks.command import SETTING_VARS, Route, route, written_settings
 from hookd.hooks.settings import SCOPES, SettingsFile, readable, scope_path
-from hookd.child_read import NotAnswering, read_within
+from hookd.child_read import Answers, NotAnswering, read_within
 from hookd.statedir import LOCK_FILE, daemon_pid
 from hookd.units import plural
 
@@ -35,6 +35,7 @@ class Finding:
     repair: str
     blocks: bool = False  # what it says can block the agent (fields.py), not only lose events
     late: bool = False  # the events still reach the daemon, through its inbox: nothing is lost
+    untold: bool = False  # a mount that does not answer: whether they reach it cannot be told
 
     def text(self) -> str:
         return f"{self.path}: hooks for {events_text(self.events)} {self.problem}; repair: {self.repair}"
@@ -63,9 +64,16 @@ def _same(a: str, b: str) -> bool:
     if os.path.abspath(a) == os.path.abspath(b):
         return True
     try:
-        return os.path.samefile(a, b)
+        return os.path.samefile(a, b)  # a stat of each: its callers ask their mounts first (touched)
     except OSError:
         return False
+
+
+def touched(handler: dict[str, Any], where: Route | None) -> list[str]:
+    """What checking ``handler`` looks up (what it runs, where it sends): asked first (child_read.Answers)."""
+    return [p for group in entries.code_paths(handler) for p in group] + (
+        [where.socket, where.state_dir] if where else []
+    )
 
 
 def same_place(where: Route, socket_path: str, state_dir: str) -> bool:
@@ -90,9 +98,11 @@ def check(
     config_file: str | None = None,
     environ: Mapping[str, str] | None = None,
     repairs: Mapping[str, str] | None = None,
+    answers: Answers | None = None,
 ) -> Reach:
     """What stops the hooks in ``paths`` from reaching the daemon at ``socket_path``/``state_dir``
-    (``repairs``: the fix of a file ``hookd hooks install`` does not write, sources.py)."""
+    (``repairs``: the fix of a file ``hooks install`` does not write, sources.py; ``answers``: a
+    command's, each hook's paths asked first; `hookd run`'s start, which waits on its mounts anyway, forks none)."""
     reach = Reach()
     judged: dict[str, str | None] = {}
     for settings in readable(paths):
@@ -105,19 +115,29 @@ def check(
             problem = f"are in a file another user can change: {changeable}"
             reach.findings.append(Finding(path, sorted(handlers_of), problem, "as the fix says"))
         open_to_others: dict[str, list[str]] = {}  # why a program run can be changed -> events
+        unanswered: dict[str, list[str]] = {}  # why a mount did not answer -> events
         for event, handlers in handlers_of.items():
             for handler in handlers:
                 reach.hooked += 1
+                where = route(entries.command_line(handler), environ)
+                try:
+                    if answers is not None:
+                        answers.check(*touched(handler, where), socket_path, state_dir)
+                except NotAnswering as exc:
+                    unanswered.setdefault(str(exc), []).append(event)
+                    continue
                 for gone in entries.missing_paths(handler):
                     broken.setdefault(gone, []).append(event)
                 for why in programs_others_can_change(handler, judged):
                     open_to_others.setdefault(why, []).append(event)
-                where = route(entries.command_line(handler), environ)
                 if where is None:
                     continue
                 if not same_place(where, socket_path, state_dir):
                     missing_daemon.setdefault((where.socket, where.inbox), []).append(event)
         repair = (repairs or {}).get(path) or repair_command(path, config_file)
+        for why_not, events in unanswered.items():
+            problem = f"cannot be checked (whether they run and reach this daemon): {why_not}"
+            reach.findings.append(Finding(path, events, problem, "when that mount answers, ask again", untold=True))
         for gone, events in broken.items():
             reach.findings.append(
                 Finding(
@@ -188,12 +208,16 @@ def settings_apart(
     return lines
 
 
-def probe(where: Route, timeout_s: float = 1.0) -> str | None:
+def probe(where: Route, timeout_s: float = 1.0, answers: Answers | None = None) -> str | None:
     """Connect to the socket a hook would use, as hook-send would, and send nothing.
 
-    None when a process of this user accepts there; else why not. A connection
-    closed before its first byte is not an event: the daemon counts nothing.
+    None when a process of this user accepts there; else why not. A connection closed before its first
+    byte is not an event. The socket's place is asked first (``answers``): no timeout bounds a lookup.
     """
+    try:
+        (answers or Answers()).check(where.socket)
+    except NotAnswering as exc:
+        return f"whether anything accepts on {where.socket} cannot be told: {exc}"
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
         sock.settimeout(timeout_s)
         try:
@@ -253,7 +277,7 @@ def annotate(
     socket_path = status.get("socket") or config.socket
     state_dir = status.get("state_dir") or config.state_dir
     read = readable([scope_path(s) for s in SCOPES] if paths is None else paths)
-    found = check(read, socket_path, state_dir, config_file, repairs=repairs)
+    found = check(read, socket_path, state_dir, config_file, repairs=repairs, answers=Answers())
     found.findings += more  # the caller's (HTTP hooks the daemon does not serve: http_reach.py)
     # The running daemon's values of the settings hook commands carry (its status has them), else this config's.
     daemon = SimpleNamespace(**{s: status.get(s, getattr(config, s)) for s in SETTING_VARS.values()})
@@ -266,7 +290,8 @@ def annotate(
     status["hooks_problems"] = [f.text() for f in found.findings] + apart
     reasons = []
     late = [f for f in found.findings if f.late]
-    lost = [f for f in found.findings if not f.late]
+    unknown = [f for f in found.findings if f.untold]
+    lost = [f for f in found.findings if not f.late and not f.untold]
     if lost:
         harm = "would lose events or block the agent" if any(f.blocks for f in lost) else "would lose events"
         reasons.append(f"{plural(len(lost), 'installed hook group')} {harm} (see hooks)")
@@ -275,6 +300,8 @@ def annotate(
             f"{plural(len(late), 'installed hook group')} {'reaches' if len(late) == 1 else 'reach'} this daemon "
             "only through its inbox (see hooks)"
         )
+    if unknown:
+        reasons.append(f"{plural(len(unknown), 'installed hook group')} cannot be checked (see hooks)")
     if apart:
         reasons.append("installed hook commands carry settings apart from this daemon's (see hooks)")
     if reasons and status.get("running"):

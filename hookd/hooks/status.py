@@ -14,6 +14,7 @@ import sys
 from typing import Any, Callable, TextIO
 
 from hookd import port_holders
+from hookd.child_read import Answers, NotAnswering
 from hookd.config import Config
 from hookd.hooks import entries, events, layers, merge
 from hookd.hooks import (
@@ -53,6 +54,13 @@ def describe(
         return {**info, "error": str(exc)}
     every = merge.handlers(settings, url)
     handlers = merge.judged(every)  # each is parsed below: the rest is said (fields.beyond)
+    answers = Answers()
+    try:  # before any lookup below: on a mount that hung, each would hold the command
+        answers.check(
+            config.socket, config.state_dir, *(p for hs in handlers.values() for h in hs for p in _touched(h))
+        )
+    except NotAnswering as exc:
+        return {**info, "error": f"hookd's hooks in it cannot be checked: {exc}"}
     modes = sorted({entries.mode_of(h) for hs in handlers.values() for h in hs})
     clients = {e: sorted({entries.client_of(h) for h in hs} - {"http"}) for e, hs in handlers.items()}
     missing = sorted({p for hs in handlers.values() for h in hs for p in entries.missing_paths(h)})
@@ -72,7 +80,7 @@ def describe(
     here = layers.Layer(os.path.abspath(path), settings.data, False)
     merged = merged if merged is not None else [here]
     problems += [p for u in urls if (p := proxies.problem(u, os.environ, merged))]
-    routes = _routes(config, path, handlers, repair)
+    routes = _routes(config, path, handlers, repair, answers)
     problems += [r["problem"] for r in routes if r["problem"]]
     where = os.path.abspath(path)
     problems += reach.settings_apart(where, handlers, config, repair)
@@ -110,8 +118,16 @@ def describe(
     }
 
 
+def _touched(handler: dict[str, Any]) -> list[str]:
+    return reach.touched(handler, route(entries.command_line(handler)) if handler.get("type") == "command" else None)
+
+
 def _routes(
-    config: Config, path: str, handlers: dict[str, list[dict[str, Any]]], repair: str | None = None
+    config: Config,
+    path: str,
+    handlers: dict[str, list[dict[str, Any]]],
+    repair: str | None = None,
+    answers: Answers | None = None,
 ) -> list[dict[str, Any]]:
     """Where the command hooks send, each route checked end to end: is it this daemon's socket
     and inbox, and does a process of this user accept on the socket (nothing is sent)."""
@@ -124,7 +140,7 @@ def _routes(
     found = []
     for where, names in by_route.items():
         ours = reach.same_place(where, config.socket, config.state_dir)
-        unreachable = reach.probe(where)
+        unreachable = reach.probe(where, answers=answers)
         if not ours:
             problem = (
                 f"hooks for {reach.events_text(names)} send to {where.socket} and "
