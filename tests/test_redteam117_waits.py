@@ -212,3 +212,44 @@ def test_a_sentinel_ask_is_kept_in_health_itself_and_its_deadline_said_from_the_
         assert health.sentinels_asked == {}
 
     asyncio.run(run())
+
+
+def test_the_master_watch_resolution_is_bounded_at_the_getaddrinfo_seam():
+    """The same where no mount namespace can be made (not root): the loop's getaddrinfo patched in-process to a
+    lookup that never ends, as a hanging resolver's. Before: the watch waited on it for as long as the test let it."""
+    from redis.asyncio.connection import Connection
+
+    from hookd.publish.master_watch import _same_server
+    from hookd.publish.waits import SaysWaits
+
+    class Said(SaysWaits, Connection):
+        waits: dict = {}
+
+    async def run() -> tuple[bool, list[str], int]:
+        listener = socket.create_server(("127.0.0.1", 0))
+        port = listener.getsockname()[1]
+        conn = Said(host="127.0.0.1", port=port, socket_connect_timeout=1, socket_timeout=1)
+        await conn._connect()  # the socket alone: the listener answers no handshake
+        loop = asyncio.get_running_loop()
+        asked = asyncio.Event()
+
+        async def hangs(*args, **kwargs):
+            asked.set()
+            await asyncio.Event().wait()
+
+        loop.getaddrinfo = hangs  # type: ignore[method-assign]
+        try:
+            pending = asyncio.ensure_future(_same_server(conn, "master.h117.test", port))
+            await asked.wait()
+            seen = [f"{w.what} {w.address} {w.bound_s:g}" for w in Said.waits.values()]
+            async with asyncio.timeout(30):  # hookd's bound is 1 s; before, no bound at all
+                same = await pending
+        finally:
+            await conn.disconnect()
+            listener.close()
+        return same, seen, port
+
+    same, seen, port = asyncio.run(run())
+    assert same is False
+    assert seen == [f"the resolution of the master's name the sentinels gave, master.h117.test:{port} 1"], seen
+    assert not Said.waits
