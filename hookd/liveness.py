@@ -18,6 +18,7 @@ from collections.abc import Mapping
 import msgspec
 
 from hookd.policies import FsyncPolicy
+from hookd.waiting_on import Wait, oldest, said
 
 # The loop-lag probe's period: lag is how late this timer fires.
 LAG_PROBE_S = 0.1
@@ -168,6 +169,7 @@ def stall_reasons(
     ran_again_at: float | None = None,
     asked: Mapping[str, float] | None = None,
     ask_deadline_s: float | None = None,
+    waits: dict[int, Wait] | None = None,
 ) -> list[str]:
     """Why hookd is not making progress, or [] when it is.
 
@@ -179,7 +181,8 @@ def stall_reasons(
     ``spool_fsync=interval`` none has completed for that long past its period.
     ``ran_again_at`` (LoopLag.ran_again_at): times before it count from it, the time the loop
     did not run being no task's stall. ``asked``: behind Sentinel, the sentinels an ask waits for that have
-    not answered (address: since), named as what the attempt waits on, with ``ask_deadline_s``, its bound.
+    not answered (address: since), named as what the attempt waits on, with ``ask_deadline_s``, its bound;
+    ``waits``: the other steps it may wait on (waiting_on.py), the oldest named.
     """
     now = time.monotonic() if now is None else now
 
@@ -191,13 +194,20 @@ def stall_reasons(
         backoff_end = progress.publish_backoff_until or 0.0
         busy = judged_from(progress.publish_busy_since)
         if busy is not None and now - busy > stall_after_s + progress.publish_extra_s:
-            waits = f"{waiting_events:,} {'event waits' if waiting_events == 1 else 'events wait'}"
-            reasons.append(
-                _asking_sentinels(asked, ask_deadline_s, now - busy, now, waits, stall_after_s)
-                if asked
-                else f"the publisher has waited {now - busy:.1f}s for Redis's answer to one "
-                f"batch while {waits} (stall_after_s={stall_after_s:g})"
-            )
+            count = f"{waiting_events:,} {'event waits' if waiting_events == 1 else 'events wait'}"
+            step = oldest(waits or {})
+            if asked:
+                reasons.append(_asking_sentinels(asked, ask_deadline_s, now - busy, now, count, stall_after_s))
+            elif step is not None:
+                reasons.append(
+                    f"the publisher has waited {now - busy:.1f}s while {count} (stall_after_s={stall_after_s:g}), "
+                    f"its batch held up by {said(step, now)}"
+                )
+            else:
+                reasons.append(
+                    f"the publisher has waited {now - busy:.1f}s for Redis's answer to one "
+                    f"batch while {count} (stall_after_s={stall_after_s:g})"
+                )
         elif busy is None and now - backoff_end > stall_after_s:
             last = judged_from(progress.publish_attempt_at)
             if last is None and ran_again_at is not None:

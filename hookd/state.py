@@ -19,6 +19,7 @@ import msgspec
 
 from hookd.hook_names import KNOWN_HOOKS
 from hookd.liveness import LoopLag, Progress
+from hookd.waiting_on import Wait
 
 # Distinct names a per-name counter keeps (the known hook events always have their own);
 # the rest are counted together under OTHER, so that senders choosing names cannot grow
@@ -76,6 +77,9 @@ class RedisHealth(msgspec.Struct):
     # ask waits for them at most: status names them while a batch waits on them.
     sentinels_asked: dict[str, float] = msgspec.field(default_factory=dict)
     sentinel_ask_deadline_s: float | None = None
+    # The steps a connection of the publisher's client waits on now (a connect, a Cluster seed's slot map, a
+    # name's resolution: publish/waits.py), each under a key of its own: status names them, and a stall the oldest.
+    waits: dict[int, Wait] = msgspec.field(default_factory=dict)
 
 
 class RateWindow:

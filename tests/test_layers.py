@@ -103,6 +103,7 @@ LAYERS: list[tuple[set[str], bool]] = [  # (the top-level parts of hookd, may th
         },
         False,
     ),
+    ({"waiting_on"}, False),
     ({"user_files"}, False),
     ({"trust"}, False),
     ({"uid_namespace"}, False),

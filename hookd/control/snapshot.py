@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from hookd import __version__, liveness
 from hookd.config import Config, mask_url
 from hookd.ingest.protocol import INBOX_SUFFIX
+from hookd.waiting_on import said
 
 if TYPE_CHECKING:
     import psutil
@@ -101,6 +102,17 @@ def take(
                 address: round(elapsed - since, 1) for address, since in state.redis.sentinels_asked.items()
             },
             "sentinel_ask_deadline_s": state.redis.sentinel_ask_deadline_s,
+            "waiting_on": [
+                {
+                    "what": wait.what,
+                    "address": wait.address,
+                    "for_s": round(elapsed - wait.since, 1),
+                    "bound_s": wait.bound_s,
+                    "bound_by": wait.bound_by,
+                    "line": said(wait, elapsed),
+                }
+                for wait in sorted(state.redis.waits.values(), key=lambda wait: wait.since)
+            ],
         },
         "breaker": {
             "state": breaker.breaker,

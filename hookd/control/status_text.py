@@ -75,6 +75,9 @@ def render(status: dict[str, Any], code: int, color: bool) -> str:
             rows.append(
                 ("", paint(f"! sentinel {visible(address)}: asked {waited_s:.1f}s ago, no answer yet{within}", YELLOW))
             )
+    for wait in redis.get("waiting_on") or ():
+        if wait["for_s"] >= 1:  # a connect or a seed's answer under a second old is the ordinary round
+            rows.append(("", paint(f"! waiting on {visible(wait['line'])}", YELLOW)))
     for address, reason in (redis.get("sentinels_failing") or {}).items():
         rows.append(("", paint(f"! sentinel {visible(address)}: {visible(reason)}", YELLOW)))
     breaker = status["breaker"]

@@ -108,6 +108,7 @@ class DaemonParts:
             ran_again_at,
             self.state.redis.sentinels_asked,
             self.state.redis.sentinel_ask_deadline_s,
+            self.state.redis.waits,
         )
         reasons += self.socket_problems()
         # A call that began before such a time is judged from when the loop ran again, as progress is: within

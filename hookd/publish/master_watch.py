@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
 from collections.abc import Awaitable
 from typing import TypeVar
 
@@ -26,8 +27,14 @@ from redis.asyncio.sentinel import SentinelConnectionPool
 
 from hookd.publish.sentinel import NoMaster
 from hookd.publish.topology import FAILURES
+from hookd.publish.waits import RESOLVE, waiting
+from hookd.waiting_on import Wait
 
 WATCH_S = 1.0
+RESOLVE_FIX = (
+    "not resolved by then, it is taken as another server and the stream connects to it, which resolves it again; "
+    "if the resolver hangs, fix /etc/resolv.conf's nameservers or have the sentinels announce addresses"
+)
 
 T = TypeVar("T")
 
@@ -77,10 +84,16 @@ async def _same_server(conn: Connection, host: str, port: int) -> bool:
     peer = writer.get_extra_info("peername") if writer is not None else None
     if not peer or port != int(conn.port):
         return False
+    # The resolver's own bound is its (up to 30 s with three nameservers), past stall_after_s beside the batch:
+    # the connect's bound, as redis-py's connect to the same name has. The lookup's thread may run on; the watch does not.
+    bound = conn.socket_connect_timeout or conn.socket_timeout
+    wait = Wait(RESOLVE, f"{host}:{port}", time.monotonic(), bound, "redis_connect_timeout_s", RESOLVE_FIX)
     try:
-        found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError:
-        return False  # not resolved: the connect to it says why
+        with waiting(getattr(conn, "waits", None), wait):
+            async with asyncio.timeout(bound):
+                found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, TimeoutError):
+        return False  # not resolved (in time): the connect to it says why
     return any(address[4][0] == peer[0] for address in found)
 
 

@@ -22,7 +22,7 @@ import redis.asyncio as aioredis
 import redis.exceptions
 import structlog
 
-from hookd.publish import sentinel, topology
+from hookd.publish import sentinel, topology, waits
 from hookd.publish.breaker import HALF_OPEN
 from hookd.publish.failures import sentinel_reason
 from hookd.publish.first_sends import FirstSends
@@ -77,6 +77,7 @@ class Publisher:
         self.client = client
         self.state = state
         sentinel.report_to(client, state.redis, partial(sentinel_reason, redis_settings))
+        waits.report_to(client, state.redis.waits)
         self.slot_move = SlotMove(topology.describe(redis_settings))
         self.writer = BatchWriter(settings, redis_settings, client, self.slot_move)
         self.script = self.writer.script

@@ -159,7 +159,7 @@ def check_slots(reply: Any) -> None:
         raise ValueError(f"ranges of {total} slots in all; a cluster has {SLOTS}")
 
 
-def _asks_slots(command: Any) -> bool:
+def asks_slots(command: Any) -> bool:
     first = command if isinstance(command, (bytes, str)) else next(iter(command), b"")
     return _ASKS_SLOTS.match(first.encode() if isinstance(first, str) else bytes(first[:64])) is not None
 
@@ -212,7 +212,7 @@ class BoundedReplies(_Replies):
             finally:
                 self.socket_timeout = timeout_s
         # noted once sent: a connection made on the way sends its handshake's commands first
-        self._asked_slots = _asks_slots(command)
+        self._asked_slots = asks_slots(command)
 
     async def read_response(self, *args: Any, **kwargs: Any) -> Any:
         return self._checked(await super().read_response(*args, **kwargs))  # type: ignore[misc]
@@ -231,7 +231,7 @@ class SyncBoundedReplies(_Replies):
 
     def send_packed_command(self, command: Any, *args: Any, **kwargs: Any) -> None:
         super().send_packed_command(command, *args, **kwargs)  # type: ignore[misc]
-        self._asked_slots = _asks_slots(command)
+        self._asked_slots = asks_slots(command)
 
     def read_response(self, *args: Any, **kwargs: Any) -> Any:
         return self._checked(super().read_response(*args, **kwargs))  # type: ignore[misc]

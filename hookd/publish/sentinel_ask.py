@@ -108,10 +108,24 @@ class Asks:
         self.failing: dict[str, str] = {}  # address: the reason said
         self.times_failed = 0
         self.describe: Callable[[BaseException], str] = str
-        self.health: RedisHealth | None = None
+        self._health: RedisHealth | None = None
         self.say: Callable[[str], None] | None = None
-        self.asking: dict[str, float] = {}  # a sentinel waited for and not answered yet: since (monotonic)
+        # A sentinel waited for and not answered yet: since (monotonic). In the daemon, health's own dict.
+        self.asking: dict[str, float] = {}
         self._background: dict[str, asyncio.Task[Any]] = {}
+
+    @property
+    def health(self) -> RedisHealth | None:
+        return self._health
+
+    @health.setter
+    def health(self, health: RedisHealth | None) -> None:
+        """Status's: the asks in flight written to ``health`` as they start and end, their deadline once."""
+        self._health = health
+        if health is not None:
+            health.sentinels_asked.update(self.asking)
+            self.asking = health.sentinels_asked
+            health.sentinel_ask_deadline_s = self.deadline
 
     async def ask(self, asks: Sequence[Callable[[], Awaitable[Any]]]) -> list[Any]:
         """Each sentinel's answer or failure, in order; a mute one's Mute while its background ask is out."""
@@ -141,17 +155,10 @@ class Asks:
     async def _asked(self, address: str, since: float, make: Callable[[], Awaitable[Any]]) -> Any:
         """``make``'s answer, ``address`` kept in ``asking`` (status: the sentinel a stall waits on) until then."""
         self.asking[address] = since
-        self._asking_shown()
         try:
             return await make()
         finally:
             self.asking.pop(address, None)
-            self._asking_shown()
-
-    def _asking_shown(self) -> None:
-        if self.health is not None:
-            self.health.sentinels_asked = dict(self.asking)
-            self.health.sentinel_ask_deadline_s = self.deadline
 
     def _failed(self, address: str, error: BaseException) -> None:
         reason = self.describe(error)

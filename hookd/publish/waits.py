@@ -1,0 +1,131 @@
+"""The steps the publisher's connections wait on, kept in RedisHealth.waits (hookd/waiting_on.py) while they run.
+
+Mixed into the connection classes of the daemon's client (report_to): the connect (its name resolution, TCP and
+TLS handshake, redis-py's ``_connect`` under redis_connect_timeout_s) and, behind a Cluster, each seed's answer
+to CLUSTER SLOTS (its connect and handshake first), which redis-py's slot refresh asks of the seeds one after
+another. A batch held up by one of them then stalls naming it, not as Redis slow to answer the batch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from redis.asyncio.cluster import RedisCluster
+
+from hookd.publish.replies import asks_slots
+from hookd.waiting_on import Wait
+
+_keys = itertools.count()
+
+CONNECT = "the connect (name resolution, TCP, TLS handshake) to"
+SLOTS = "the Cluster's slot map (CLUSTER SLOTS, after the connect and handshake) from seed"
+RESOLVE = "the resolution of the master's name the sentinels gave,"
+
+
+def begin(waits: dict[int, Wait] | None, wait: Wait) -> int | None:
+    if waits is None:
+        return None
+    key = next(_keys)
+    waits[key] = wait
+    return key
+
+
+def end(waits: dict[int, Wait] | None, key: int | None) -> None:
+    if waits is not None and key is not None:
+        waits.pop(key, None)
+
+
+@contextlib.contextmanager
+def waiting(waits: dict[int, Wait] | None, wait: Wait) -> Iterator[None]:
+    key = begin(waits, wait)
+    try:
+        yield
+    finally:
+        end(waits, key)
+
+
+def address(conn: Any) -> str:
+    path = getattr(conn, "path", None)
+    return str(path) if path else f"{conn.host}:{conn.port}"
+
+
+class SaysWaits:
+    """Mixed into an asyncio redis-py connection class: its steps kept in ``waits`` while they run."""
+
+    waits: dict[int, Wait] | None = None
+    seeds = 0  # behind a Cluster: the seeds redis_cluster names, asked in turn by a slot refresh
+    _slots_key: int | None = None
+
+    async def _connect(self) -> None:
+        bound = self.socket_connect_timeout  # type: ignore[attr-defined]  # mixed into a Connection
+        fix = "check that the address answers (a firewall dropping packets, a resolver that hangs, a TLS port "
+        fix += "that never answers the handshake)"
+        wait = Wait(CONNECT, address(self), time.monotonic(), bound, "redis_connect_timeout_s", fix)
+        with waiting(self.waits, wait):
+            await super()._connect()  # type: ignore[misc]
+
+    async def send_packed_command(self, command: Any, *args: Any, **kwargs: Any) -> None:
+        if self.waits is None or not asks_slots(command):
+            await super().send_packed_command(command, *args, **kwargs)  # type: ignore[misc]
+            return
+        self._slots_key = begin(self.waits, self._slots_wait())
+        try:
+            await super().send_packed_command(command, *args, **kwargs)  # type: ignore[misc]
+        except BaseException:
+            end(self.waits, self._slots_key)
+            raise
+
+    async def read_response(self, *args: Any, **kwargs: Any) -> Any:
+        key, self._slots_key = self._slots_key, None
+        try:
+            return await super().read_response(*args, **kwargs)  # type: ignore[misc]
+        finally:
+            end(self.waits, key)
+
+    async def disconnect(self, *args: Any, **kwargs: Any) -> None:
+        # a seed dropped between its CLUSTER SLOTS and the reply's read is waited on no longer
+        end(self.waits, self._slots_key)
+        self._slots_key = None
+        await super().disconnect(*args, **kwargs)  # type: ignore[misc]
+
+    def _slots_wait(self) -> Wait:
+        """One seed's bound: the connect's, then a command's for each reply it waits for, the handshake's
+        (HELLO or AUTH with a login, CLIENT SETNAME, SELECT) and CLUSTER SLOTS's, as redis-py reads them."""
+        conn: Any = self
+        replies = 1 + bool(conn.client_name) + bool(conn.db)
+        replies += bool(conn.username or conn.password or conn.credential_provider or conn.protocol in (3, "3"))
+        each = conn.socket_timeout
+        bound = None if not each else (conn.socket_connect_timeout or each) + each * replies
+        many = f"the {self.seeds} seeds of redis_cluster" if self.seeds > 1 else "each seed"
+        return Wait(
+            SLOTS,
+            address(self),
+            time.monotonic(),
+            bound,
+            f"redis_connect_timeout_s + {replies} x redis_timeout_s, one per reply",
+            f"the slot refresh asks {many} one after another, each up to that bound, and the batch waits for it; "
+            "if a seed stays silent (stopped, its port still open), start it again or take it out of redis_cluster",
+        )
+
+
+def report_to(client: object, waits: dict[int, Wait]) -> None:
+    """The steps of ``client``'s connections (a Cluster's nodes' too) kept in ``waits`` while they run."""
+    if isinstance(client, RedisCluster):
+        manager = client.nodes_manager
+        seeds = len(manager.startup_nodes)
+        said = _saying(manager.connection_kwargs.get("connection_class"), waits, seeds)
+        manager.connection_kwargs["connection_class"] = said
+        for node in manager.startup_nodes.values():
+            node.connection_class = said
+        return
+    pool = getattr(client, "connection_pool", None)
+    if pool is not None:
+        pool.connection_class = _saying(pool.connection_class, waits, 0)
+
+
+def _saying(base: Any, waits: dict[int, Wait], seeds: int) -> type:
+    return type(base.__name__, (SaysWaits, base), {"waits": waits, "seeds": seeds})
