@@ -18,6 +18,7 @@ from starlette.staticfiles import StaticFiles
 
 from hookd.publish.failures import wrong_type
 from hookd.publish.replies import ReplyTooLarge
+from hookd.publish.session_state import indexed_state
 from hookd.publish.stream_replies import skipped
 from hookd.ui.answers import EnvelopeAnswers, pieces
 from hookd.ui.connections import BoundedH11Protocol
@@ -181,7 +182,7 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
         for sid, summary in store.sessions.items():
             rows[sid] = summary.as_dict()
         for sid, row in indexed.items():
-            mine = rows.setdefault(sid, {"s": sid, "state": _state(row.get("last_hook", "")), "tok": None})
+            mine = rows.setdefault(sid, {"s": sid, "state": indexed_state(row), "tok": None})
             mine["host"] = row.get("host") or mine.get("host", "")
             mine["cwd"] = row.get("cwd") or mine.get("cwd", "")
             mine["model"] = mine.get("model") or row.get("model", "")
@@ -292,6 +293,3 @@ def _int(value: Any) -> int:
     except (TypeError, ValueError):
         return 0
 
-
-def _state(last_hook: str) -> str:
-    return {"Stop": "stopped", "SessionEnd": "ended", "StopFailure": "failed"}.get(last_hook, "running")

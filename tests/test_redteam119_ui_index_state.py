@@ -1,0 +1,72 @@
+"""Hundred-nineteenth red-team pass: a session the UI reads only from hookd's session index (older
+than what its reader holds) is in the state its events put it in, the same as one it holds.
+
+The index's `last_hook` is the hook of the session's last event, a Notification too, and the UI
+read a session's state from it: a stopped session that Claude Code's idle reminder (idle_prompt) or
+a login (auth_success) followed read "running" from the index, "stopped" from memory; one waiting on
+a permission prompt read "running". Now the publisher writes the session's `state` into the index by
+the definition the UI's memory uses (publish/session_state.py), and the UI reads it."""
+
+from __future__ import annotations
+
+import json
+
+from test_redteam7_ui import _status
+from test_redteam8_ui_api import Browser
+
+from conftest import wait_for_entries, wait_until
+from hookd.ui.events import record
+from hookd.ui.store import Store
+from ui_stack import Ui
+
+SESSIONS = {
+    "idle-after-stop": [("UserPromptSubmit", None), ("Stop", None), ("Notification", "idle_prompt")],
+    "login-after-end": [("Stop", None), ("SessionEnd", None), ("Notification", "auth_success")],
+    "failed-then-denied": [("UserPromptSubmit", None), ("StopFailure", None), ("PermissionDenied", None)],
+    "asks-permission": [("UserPromptSubmit", None), ("Notification", "permission_prompt")],
+    "asks-then-idle": [("PermissionRequest", None), ("Notification", "idle_prompt")],
+    "answered": [("Notification", "permission_prompt"), ("PostToolUse", None)],
+}
+
+
+def _body(session: str, hook: str, ntype: str | None) -> bytes:
+    event: dict = {"hook_event_name": hook, "session_id": session, "cwd": "/w"}
+    if ntype:
+        event |= {"notification_type": ntype, "message": "m"}
+    return json.dumps(event).encode()
+
+
+def test_a_session_read_from_the_index_has_the_state_memory_gives_it(hookd, redis_db, tmp_path):
+    sent = 0
+    for session, events in SESSIONS.items():
+        for hook, ntype in events:
+            done = hookd.send(_body(session, hook, ntype))
+            assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
+            sent += 1
+            wait_for_entries(redis_db, sent)  # one by one: the stream's order is the sending order
+    hookd.send(_body("newest", "UserPromptSubmit", None))
+    entries = wait_for_entries(redis_db, sent + 1)
+    # What the UI's memory makes of each session, from the very entries the index was written by.
+    store = Store(history=100)
+    records = [record(f"{n + 1}-0", fields) for n, fields in enumerate(entries)]
+    store.add([r for r in records if r is not None], live=False)
+    expected = {sid: store.sessions[sid].state for sid in SESSIONS}
+    assert expected == {
+        "idle-after-stop": "stopped",
+        "login-after-end": "ended",
+        "failed-then-denied": "failed",
+        "asks-permission": "waiting",
+        "asks-then-idle": "waiting",
+        "answered": "running",
+    }
+
+    ui = Ui(hookd.env, tmp_path / "ui.log", history=1)  # holds "newest" only: the rest are the index's
+    try:
+        wait_until(lambda: _status(ui)["newest"] is not None, timeout=30, what="the UI to read the stream")
+        code, body = Browser(ui).get("/api/sessions")
+    finally:
+        ui.stop()
+    assert code == 200, body[:300]
+    rows = {row["s"]: row for row in json.loads(body)}
+    assert {sid: rows[sid]["state"] for sid in SESSIONS} == expected
+    assert rows["newest"]["state"] == "running"
