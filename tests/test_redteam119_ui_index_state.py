@@ -4,8 +4,10 @@ than what its reader holds) is in the state its events put it in, the same as on
 The index's `last_hook` is the hook of the session's last event, a Notification too, and the UI
 read a session's state from it: a stopped session that Claude Code's idle reminder (idle_prompt) or
 a login (auth_success) followed read "running" from the index, "stopped" from memory; one waiting on
-a permission prompt read "running". Now the publisher writes the session's `state` into the index by
-the definition the UI's memory uses (publish/session_state.py), and the UI reads it."""
+a permission prompt read "running". A session's page had no state at all for a session memory did
+not hold, and one memory held only the idle reminder of read "running" in both. Now the publisher
+writes the session's `state` into the index by the definition the UI's memory uses
+(publish/session_state.py), and the UI takes it where memory saw no event that gave one."""
 
 from __future__ import annotations
 
@@ -63,10 +65,24 @@ def test_a_session_read_from_the_index_has_the_state_memory_gives_it(hookd, redi
     ui = Ui(hookd.env, tmp_path / "ui.log", history=1)  # holds "newest" only: the rest are the index's
     try:
         wait_until(lambda: _status(ui)["newest"] is not None, timeout=30, what="the UI to read the stream")
-        code, body = Browser(ui).get("/api/sessions")
+        browser = Browser(ui)
+        assert _states(browser) == expected | {"newest": "running"}
+        # A session's page, read from the index and the stream, says the same.
+        for sid, state in expected.items():
+            code, body = browser.get("/api/session?s=" + sid)
+            assert code == 200 and json.loads(body)["summary"]["state"] == state, (sid, body[:300])
+        # Memory that holds only what came after a session's Stop (an idle reminder) is not its state.
+        newest = _status(ui)["newest"]
+        hookd.send(_body("idle-after-stop", "Notification", "idle_prompt"))
+        wait_until(lambda: _status(ui)["newest"] != newest, timeout=30, what="the UI to read the reminder")
+        assert _states(browser)["idle-after-stop"] == "stopped"
+        code, body = browser.get("/api/session?s=idle-after-stop")
+        assert code == 200 and json.loads(body)["summary"]["state"] == "stopped", body[:300]
     finally:
         ui.stop()
+
+
+def _states(browser: Browser) -> dict[str, str]:
+    code, body = browser.get("/api/sessions")
     assert code == 200, body[:300]
-    rows = {row["s"]: row for row in json.loads(body)}
-    assert {sid: rows[sid]["state"] for sid in SESSIONS} == expected
-    assert rows["newest"]["state"] == "running"
+    return {row["s"]: row["state"] for row in json.loads(body)}
