@@ -17,6 +17,7 @@ from test_redteam7_ui import _status
 from test_redteam8_ui_api import Browser
 
 from conftest import wait_for_entries, wait_until
+from hookd.publish.session_state import indexed_state
 from hookd.ui.events import record
 from hookd.ui.store import Store
 from ui_stack import Ui
@@ -86,3 +87,13 @@ def _states(browser: Browser) -> dict[str, str]:
     code, body = browser.get("/api/sessions")
     assert code == 200, body[:300]
     return {row["s"]: row["state"] for row in json.loads(body)}
+
+
+def test_an_index_state_is_one_of_the_states_and_an_older_hash_is_read_by_its_last_hook():
+    # Anyone with the password writes the hash: a state that is none of them is not taken (the page
+    # makes a class name of it), and an older hookd's hash has only last_hook.
+    assert indexed_state({"state": "stopped", "last_hook": "Notification"}) == "stopped"
+    assert indexed_state({"state": "x onload=alert(1)", "last_hook": "SessionEnd"}) == "ended"
+    assert indexed_state({"last_hook": "Stop"}) == "stopped"
+    assert indexed_state({"last_hook": "Notification"}) == "running"  # all an older hash tells
+    assert indexed_state({}) == "running"
