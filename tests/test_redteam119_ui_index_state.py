@@ -12,6 +12,10 @@ writes the session's `state` into the index by the definition the UI's memory us
 from __future__ import annotations
 
 import json
+import urllib.error
+import urllib.request
+
+import pytest
 
 from test_redteam7_ui import _status
 from test_redteam8_ui_api import Browser
@@ -68,6 +72,12 @@ def test_a_session_read_from_the_index_has_the_state_memory_gives_it(hookd, redi
         wait_until(lambda: _status(ui)["newest"] is not None, timeout=30, what="the UI to read the stream")
         browser = Browser(ui)
         assert _states(browser) == expected | {"newest": "running"}
+        # No route changes anything: a POST, even with the cookie, is refused (no CSRF to make).
+        for path in ("/api/sessions", "/api/session?s=answered", "/"):
+            post = urllib.request.Request(ui.base + path, data=b"x", headers={"Cookie": browser.cookie})
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(post, timeout=30)
+            assert refused.value.code == 405, (path, refused.value.code)
         # A session's page, read from the index and the stream, says the same.
         for sid, state in expected.items():
             code, body = browser.get("/api/session?s=" + sid)

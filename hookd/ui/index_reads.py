@@ -55,7 +55,7 @@ def summary_of(sid: str, summary: SessionSummary | None, row: dict[str, str]) ->
     hookd's index (``row``, {} for none) beside it. The index is written with the events, in the same
     script call, so it has every one; memory may hold a session's latest events only (the UI started
     after its Stop, and an idle reminder came since): its state is then the index's."""
-    mine = summary.as_dict() if summary else {"s": sid}
+    mine: dict[str, Any] = summary.as_dict() if summary else {"s": sid}
     if not row:
         return mine
     if summary is None or not summary.moved_to:
