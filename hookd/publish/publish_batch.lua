@@ -92,7 +92,7 @@ local last_id = nil
 local added, skipped = 0, 0
 local touched, order = {}, {}
 local stream_refused = nil
-for i = 9, #ARGV, 9 do
+for i = 9, #ARGV, 10 do
   local seq = digits(ARGV[i])
   if above(seq, mark) then
     local fields = {'envelope', ARGV[i + 5], 'event_id', ARGV[i + 1], 'hook', ARGV[i + 2],
@@ -169,6 +169,7 @@ for i = 9, #ARGV, 9 do
       if ARGV[i + 4] ~= '' then s.tool = ARGV[i + 4] end
       if ARGV[i + 7] ~= '' then s.cwd = ARGV[i + 7] end
       if ARGV[i + 8] ~= '' then s.model = ARGV[i + 8] end
+      if ARGV[i + 9] ~= '' then s.state = ARGV[i + 9] end
     end
     mark = seq
     added = added + 1
@@ -241,6 +242,7 @@ if #order > 0 then
         if s.tool then set[#set + 1] = 'last_tool'; set[#set + 1] = s.tool end
         if s.cwd then set[#set + 1] = 'cwd'; set[#set + 1] = s.cwd end
         if s.model then set[#set + 1] = 'model'; set[#set + 1] = s.model end
+        if s.state then set[#set + 1] = 'state'; set[#set + 1] = s.state end
         redis.call('HSET', key, unpack(set))
         redis.call('HSETNX', key, 'first_seen_ms', string.format('%d', s.first))
         redis.call('HINCRBY', key, 'events', s.events)

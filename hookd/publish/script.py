@@ -17,11 +17,13 @@ from hookd.publish.acl import ACL_CHECK
 from hookd.publish.session_index import (
     index_fields,
     index_id,
+    notification_type,
     session_key_prefix,
     sessions_key,
     short_name,
     slot_prefix,
 )
+from hookd.publish.session_state import state_after
 from hookd.publish.settings import PublishSettings
 
 ScriptArg = bytes | str | int | float  # what redis-py and hiredis encode
@@ -67,7 +69,8 @@ class ScriptEvent(Protocol):
 # prefix of session hashes, ARGV[6] the channel to PUBLISH envelopes on ('': none), ARGV[7]
 # the instance (the state directory) that numbered the events ('': none), ARGV[8] the
 # sender, the field of the hash that keeps its mark (see ``sender``), then per event:
-# seq, event_id, hook, session, tool, envelope, received ms, cwd, model.
+# seq, event_id, hook, session, tool, envelope, received ms, cwd, model, and the state the event
+# puts its session in ('': it leaves it as it was; session_state.py), kept as the hash's `state`.
 # Returns {added, skipped}, then for each index key Redis refused to update (a session's
 # hash or the sorted set) the key and Redis's error, and last, when an XADD was refused after
 # others of the batch had landed, '' and that refusal (added and skipped then count the events
@@ -115,7 +118,7 @@ def batch_keys(settings: PublishSettings, events: Sequence[ScriptEvent]) -> list
 
 
 ARGS_HEAD = 8  # PUBLISH_BATCH's ARGV before the events (see its comment), then ARGS_PER_EVENT each
-ARGS_PER_EVENT = 9
+ARGS_PER_EVENT = 10
 
 
 def events_in(args: Sequence[ScriptArg]) -> int:
@@ -148,6 +151,7 @@ def batch_args(settings: PublishSettings, events: Sequence[ScriptEvent], after: 
                 0,
                 "",
                 "",
+                "",
             )
         return args
     # The index keeps each session's latest cwd and model, so only the session's last event
@@ -162,7 +166,8 @@ def batch_args(settings: PublishSettings, events: Sequence[ScriptEvent], after: 
                 at_ms = index_fields(0, event.envelope)[0]  # a replayed file's event
         session = index_id(event.session)
         hook, tool = short_name(event.hook), short_name(event.tool)
-        args += (event.seq, event.event_id, hook, session, tool, event.envelope, at_ms, cwd, model)
+        state = state_after(event.hook, notification_type(event.envelope) if event.hook == "Notification" else None)
+        args += (event.seq, event.event_id, hook, session, tool, event.envelope, at_ms, cwd, model, state)
     return args
 
 

@@ -111,6 +111,25 @@ def index_fields(received_ns: int, envelope: bytes) -> IndexFields:
     return IndexFields(at_ms, cwd, model)
 
 
+class _NotificationPayload(msgspec.Struct, frozen=True):
+    notification_type: Any = None
+
+
+class _Notification(msgspec.Struct):
+    payload: _NotificationPayload = _NotificationPayload()
+
+
+_notification_decoder = msgspec.json.Decoder(_Notification)
+
+
+def notification_type(envelope: bytes) -> object:
+    """A Notification's type from its envelope (None when it cannot be read), for its session's state."""
+    try:
+        return _notification_decoder.decode(envelope).payload.notification_type
+    except (msgspec.DecodeError, RecursionError):
+        return None
+
+
 def _parse_ms(text: Any) -> int:
     """An envelope's ``received_at`` in ms (a replayed file's events); now when it has none."""
     if isinstance(text, str):

@@ -22,7 +22,7 @@ from hookd.publish.stream_replies import skipped
 from hookd.ui.answers import EnvelopeAnswers, pieces
 from hookd.ui.connections import BoundedH11Protocol
 from hookd.ui.failures import REDIS_FAILURES, index_entry_refused, redis_failure
-from hookd.ui.index_reads import IndexReads
+from hookd.ui.index_reads import IndexReads, summary_of
 from hookd.ui.reader import MAX_SESSION_EVENTS, StreamReader
 from hookd.ui.overview import overview_of
 from hookd.ui.scan_budget import ScanBudgetSpent
@@ -177,19 +177,9 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
         indexed = {}
         if not reader.error:
             indexed = {row["s"]: row for row in await index_of("sessions", index_reads.indexed_sessions(), [])}
-        rows = {}
-        for sid, summary in store.sessions.items():
-            rows[sid] = summary.as_dict()
+        rows = {sid: summary_of(sid, summary, indexed.get(sid, {})) for sid, summary in store.sessions.items()}
         for sid, row in indexed.items():
-            mine = rows.setdefault(sid, {"s": sid, "state": _state(row.get("last_hook", "")), "tok": None})
-            mine["host"] = row.get("host") or mine.get("host", "")
-            mine["cwd"] = row.get("cwd") or mine.get("cwd", "")
-            mine["model"] = mine.get("model") or row.get("model", "")
-            mine["first"] = _int(row.get("first_seen_ms")) or mine.get("first", 0)
-            mine["last"] = max(_int(row.get("last_seen_ms")), mine.get("last", 0))
-            mine["events"] = max(_int(row.get("events")), mine.get("events", 0))
-            mine["calls"] = max(_int(row.get("tool_calls")), mine.get("calls", 0))
-            mine["failures"] = max(_int(row.get("tool_failures")), mine.get("failures", 0))
+            rows.setdefault(sid, summary_of(sid, None, row))
         ordered = sorted(rows.values(), key=lambda r: r.get("last", 0), reverse=True)
         return _json(ordered[: _limit(request, 500)])
 
@@ -224,7 +214,7 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
             except ScanBudgetSpent as exc:
                 return _json({"error": str(exc)}, 429, {"retry-after": str(round(exc.retry_after))})
             behind = scans.behind(sid)
-        head = _encoder.encode(summary.as_dict() if summary else {"s": sid})
+        head = _encoder.encode(summary_of(sid, summary, row))
         note = b',"index_error":' + _encoder.encode(why) if why else b""
         note += b',"earlier":' + str(earlier).encode()
         note += b',"unread_before":' + _encoder.encode(unread) if unread else b""
@@ -291,7 +281,3 @@ def _int(value: Any) -> int:
         return int(value)
     except (TypeError, ValueError):
         return 0
-
-
-def _state(last_hook: str) -> str:
-    return {"Stop": "stopped", "SessionEnd": "ended", "StopFailure": "failed"}.get(last_hook, "running")

@@ -3,11 +3,15 @@ most recently active sessions. Beside the stream reads (ui/reader.py), with the 
 
 from __future__ import annotations
 
+from typing import Any
+
 import redis.exceptions
 
 from hookd.publish.session_index import session_key_prefix, sessions_key
+from hookd.publish.session_state import indexed_state
 from hookd.publish.stream_replies import awaited, hash_fields, members
 from hookd.ui.reader import Client
+from hookd.ui.store import SessionSummary
 
 
 def _text(row: dict[bytes, bytes]) -> dict[str, str]:
@@ -44,3 +48,32 @@ class IndexReads:
             {} if isinstance(row, redis.exceptions.ResponseError) else hash_fields("HGETALL", row) for row in replies
         ]
         return [{"s": sid.decode("utf-8", "replace"), **_text(row)} for sid, row in zip(ids, rows) if row]
+
+
+def summary_of(sid: str, summary: SessionSummary | None, row: dict[str, str]) -> dict[str, Any]:
+    """A session's summary as the page is sent it: what the UI's memory holds of it, and its hash in
+    hookd's index (``row``, {} for none) beside it. The index is written with the events, in the same
+    script call, so it has every one; memory may hold a session's latest events only (the UI started
+    after its Stop, and an idle reminder came since): its state is then the index's."""
+    mine: dict[str, Any] = summary.as_dict() if summary else {"s": sid}
+    if not row:
+        return mine
+    if summary is None or not summary.moved_to:
+        mine["state"] = indexed_state(row)
+    mine.setdefault("tok", None)
+    mine["host"] = row.get("host") or mine.get("host", "")
+    mine["cwd"] = row.get("cwd") or mine.get("cwd", "")
+    mine["model"] = mine.get("model") or row.get("model", "")
+    mine["first"] = _int(row.get("first_seen_ms")) or mine.get("first", 0)
+    mine["last"] = max(_int(row.get("last_seen_ms")), mine.get("last", 0))
+    mine["events"] = max(_int(row.get("events")), mine.get("events", 0))
+    mine["calls"] = max(_int(row.get("tool_calls")), mine.get("calls", 0))
+    mine["failures"] = max(_int(row.get("tool_failures")), mine.get("failures", 0))
+    return mine
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0

@@ -15,6 +15,7 @@ from typing import Any, Iterable
 import structlog
 
 from hookd.peers import Throttle
+from hookd.publish.session_state import state_after
 from hookd.ui.events import Record
 
 log = structlog.get_logger("hookd.ui")
@@ -28,12 +29,6 @@ MAX_QUEUED_BATCHES = 200
 MAX_QUEUED_BYTES = 16 << 20
 # Records a reconnecting browser is sent from memory; what came before them is said as a gap.
 CATCH_UP = 5000
-# The Notification types of a session that waits on its user: a permission, an MCP server's form or
-# its link, or an agent's question.
-WAITING_NOTIFICATIONS = ("permission_prompt", "elicitation_dialog", "elicitation_url_dialog", "agent_needs_input")
-# Events that say something of a session without moving it on: the state stays what it was (a
-# stopped session that Claude Code's idle reminder, idle_prompt, follows is still stopped).
-ASIDES = ("Notification", "PermissionDenied")
 # What a browser's queue receives: the last entry's id and the new records as one JSON array;
 # None ends its stream.
 Batch = tuple[str, bytes]
@@ -47,8 +42,7 @@ class SessionSummary:
     model: str = ""
     first_ms: int = 0
     last_ms: int = 0
-    last_hook: str = ""  # the last that moved the session on (not one of ASIDES)
-    waiting: bool = False
+    moved_to: str = ""  # the state its last event that gave one gave (session_state.py)
     events: int = 0
     tool_calls: int = 0
     failures: int = 0
@@ -56,22 +50,13 @@ class SessionSummary:
 
     @property
     def state(self) -> str:
-        if self.waiting:
-            return "waiting"
-        return {"Stop": "stopped", "SessionEnd": "ended", "StopFailure": "failed"}.get(self.last_hook, "running")
+        return self.moved_to or "running"
 
     def add(self, rec: Record, data: dict[str, Any]) -> None:
         self.events += 1
         if rec.ms >= self.last_ms:
             self.last_ms = rec.ms
-            if rec.hook == "PermissionRequest" or (
-                rec.hook == "Notification" and data.get("ntype") in WAITING_NOTIFICATIONS
-            ):
-                self.waiting = True
-            elif rec.hook not in ASIDES:
-                self.waiting = False
-            if rec.hook not in ASIDES:
-                self.last_hook = rec.hook
+            self.moved_to = state_after(rec.hook, data.get("ntype")) or self.moved_to
         if not self.first_ms or rec.ms < self.first_ms:
             self.first_ms = rec.ms
         self.host = rec.host or self.host

@@ -1,0 +1,39 @@
+"""A session's state from its hooks: the one definition the session index (PUBLISH_BATCH writes
+each session's `state`) and `hookd ui`'s memory of the events it read (ui/store.py) both use.
+
+Each event either puts its session in a state or leaves the state as it was; the session's state
+is the one its last event that put it in one gave. A session none of whose events did reads
+"running".
+"""
+
+from __future__ import annotations
+
+STATES = ("running", "waiting", "stopped", "ended", "failed")
+# The Notification types of a session that waits on its user: a permission, an MCP server's form or
+# its link, or an agent's question.
+WAITING_NOTIFICATIONS = frozenset(
+    ("permission_prompt", "elicitation_dialog", "elicitation_url_dialog", "agent_needs_input")
+)
+# Events that say something of a session without moving it on, unless they say it waits: a stopped
+# session that Claude Code's idle reminder (idle_prompt) or a login (auth_success) follows is still
+# stopped, and one that waits on a permission still waits after its idle reminder.
+ASIDES = frozenset(("Notification", "PermissionDenied"))
+_ENDS = {"Stop": "stopped", "SessionEnd": "ended", "StopFailure": "failed"}
+
+
+def state_after(hook: str, notification_type: object = None) -> str:
+    """The state an event of ``hook`` puts its session in ('' when it leaves it as it was)."""
+    if hook == "PermissionRequest" or (hook == "Notification" and notification_type in WAITING_NOTIFICATIONS):
+        return "waiting"
+    if hook in ASIDES:
+        return ""
+    return _ENDS.get(hook, "running")
+
+
+def indexed_state(row: dict[str, str]) -> str:
+    """A session's state from its hash in the index. An older hookd wrote no `state`, only the
+    hook of the session's last event (`last_hook`), which tells as much as that hook does."""
+    state = row.get("state", "")
+    if state in STATES:
+        return state
+    return state_after(row.get("last_hook", "")) or "running"
