@@ -138,21 +138,29 @@ START_FIRST = (
 )
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the xdist_group marks
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(session, config, items):
     """Schedule for pytest-xdist's ``--dist loadgroup``: each test is sent to a worker on its own,
     except that the tests of a module that share one of its module-scoped fixtures (a Cluster,
     a sanitizer build, sentinels) go to one worker together, so that it is set up once; and
     START_FIRST's modules are sent first, and the redaction tests that run alone last. In one
     process (-n 0, -p no:xdist) nothing changes."""
-    if getattr(config.option, "dist", "no") == "no":
+    # The items are a worker's: xdist sets its option.dist to "no" and keeps loadgroup (xdist/remote.py's
+    # setup_config). Read by dist alone, a worker grouped and ordered nothing: each module-scoped fixture was
+    # set up on every worker its tests were scattered to, and the tests ran in file order.
+    if not getattr(config.option, "loadgroup", False) and getattr(config.option, "dist", "no") == "no":
         return
     grouped = set()
     for item in items:
         fixtures = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
         if any(d.scope in ("module", "class", "package") for defs in fixtures.values() for d in defs):
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
             grouped.add(item.nodeid)
+    worker = _xdist_worker()
+    if worker is not None and os.environ.get(_SEEDS):  # for the controller's ModuleGroups (below)
+        mine = os.path.join(os.environ[_SEEDS], f"groups.{worker}")
+        with open(mine + ".part", "w") as f:
+            f.write("\n".join(sorted(grouped)))
+        os.replace(mine + ".part", mine)
     rank = {name: n for n, name in enumerate(START_FIRST)}
 
     # Most of the suite's tests are short redaction tests that start no process. Sent last, they
@@ -163,6 +171,30 @@ def pytest_collection_modifyitems(session, config, items):
         return rank.get(item.path.name, len(rank)), alone
 
     items.sort(key=order)
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)  # optional: -p no:xdist has no such hook
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadgroup``'s scheduler, grouping by what the workers wrote: pytest 9.2 builds a nodeid from the
+    item's _id, so pytest-xdist 3.8's own grouping (it appends "@group" to item._nodeid) no longer shows, and
+    each test was sent alone."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleGroups(LoadScopeScheduling):
+        grouped: set[str] | None = None
+
+        def _split_scope(self, nodeid: str) -> str:
+            if self.grouped is None:  # read once every worker has collected (schedule() calls this)
+                self.grouped = set()
+                folder = os.environ.get(_SEEDS, "")
+                for name in os.listdir(folder) if folder else ():
+                    if name.startswith("groups.") and not name.endswith(".part"):
+                        self.grouped.update(Path(folder, name).read_text().splitlines())
+            return nodeid.split("::", 1)[0] if nodeid in self.grouped else nodeid
+
+    return ModuleGroups(config, log)
 
 
 def github_token() -> str:
