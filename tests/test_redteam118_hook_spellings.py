@@ -39,7 +39,7 @@ ALONE = {
     "env prefix": "FOO=1 BAR='a b' hook-send Stop",
     "exec": "exec hook-send Stop",
     "command": "command hook-send Stop",
-    "env -i": "env -i PATH=\"$PATH\" hook-send Stop",
+    "env -i": 'env -i PATH="$PATH" hook-send Stop',
     "nice": "nice -n 5 hook-send Stop",
     "timeout": "timeout -k 1 5 hook-send Stop",
     "nohup": "nohup hook-send Stop >/dev/null",
@@ -92,7 +92,12 @@ def place(tmp_path, monkeypatch):
     for d in (home / "bin", project / "tools", tools, home / "hook-send-dir"):
         d.mkdir(parents=True)
     script = f'#!/bin/sh\necho "$0 $*" >> {home}/ran\n'
-    for where in (home / "bin" / "hook-send", home / "bin" / NATIVE, project / "tools" / "hook-send", tools / "hook-send"):
+    for where in (
+        home / "bin" / "hook-send",
+        home / "bin" / NATIVE,
+        project / "tools" / "hook-send",
+        tools / "hook-send",
+    ):
         where.write_text(script)
         where.chmod(0o755)
     os.symlink(home / "bin" / NATIVE, home / "bin" / "hs")
