@@ -59,6 +59,7 @@ ALONE = {
     "native behind exec env": "exec env HOOKD_SOCKET={home}/s.sock {bin}/" + NATIVE + " Stop",
     "a link by another name": "{home}/bin/hs Stop",
     "if": "if hook-send; then :; fi",
+    "cd first": 'cd "$CLAUDE_PROJECT_DIR" && ./tools/hook-send Stop',
 }
 # Each runs hook-send and something else too: the user's hook, said by status and left by uninstall.
 AMONG = {

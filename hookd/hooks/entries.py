@@ -83,10 +83,12 @@ def is_hookd(handler: Any, url: str | None = None) -> bool:
     if not isinstance(handler, dict):
         return False
     if handler.get("type") == "command":
-        reading = reading_of(handler)
+        line = command_line(handler)
+        reading = _reading(line) if "args" not in handler else reading_of(handler)
         if reading is not None:
             return reading.alone
-        line = command_line(handler)  # one the shell cannot run: hooks status says so (missing_paths)
+        # One the shell cannot run, that names the client: hookd's, and hooks status says it cannot be
+        # parsed (missing_paths).
         return ("hook_send" in line or "hook-send" in line) and shell.read(line) is None
     if handler.get("type") == "http":
         env = handler.get("allowedEnvVars")
@@ -97,14 +99,28 @@ def is_hookd(handler: Any, url: str | None = None) -> bool:
 
 
 def reading_of(handler: dict[str, Any]) -> shell.Reading | None:
-    """What a command handler runs (shell.read); None when it names no client or cannot be parsed."""
-    line = command_line(handler)
+    """What a command handler runs (shell.read); None when it runs no client or cannot be parsed.
+
+    In exec form Claude Code spawns ``command`` as one program: hookd's whole shell line put there
+    (``args`` even ``[]``) runs nothing, a program of that name; it is still hookd's hook, whose
+    program hooks status says does not exist, and which install repairs."""
+    reading = _reading(command_line(handler))
+    args: Any = handler.get("args")
+    exec_form = isinstance(args, list) and all(isinstance(a, str) for a in args)
+    if reading is None and exec_form and isinstance(handler.get("command"), str):
+        whole = _reading(handler["command"])
+        if whole is not None and whole.alone:
+            return shell.Reading((shell.Run((), (handler["command"], *args)),), ())
+    return reading
+
+
+def _reading(line: str) -> shell.Reading | None:
     # A plain find first, as each check reads every handler of a settings file, most of them other
     # tools': only a link to hook-send by another name lacks both, and it is looked for as the
-    # command's first word alone (one lstat, not a parse of every other tool's command).
+    # command's first word alone (not a parse of every other tool's command).
     if "hook_send" not in line and "hook-send" not in line:
-        first = line.split(None, 1)[0].strip("\"'") if line.strip() else ""
-        if "/" not in first or not shell.links_to_client(first):
+        first = line.split(None, 1)[0] if line and not line.isspace() else ""
+        if "/" not in first or not shell.links_to_client(first.strip("\"'")):
             return None
     reading = shell.read(line)
     return reading if reading is not None and reading.clients else None

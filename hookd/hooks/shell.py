@@ -18,17 +18,22 @@ from __future__ import annotations
 import os
 import re
 import shlex
-from dataclasses import dataclass
+import time
 from functools import lru_cache
+from typing import NamedTuple
 
 _OPERATORS = "();<>|&`\n"
+# What makes the shell read a line otherwise than its words split at blanks: quotes, escapes,
+# expansions, operators, comments, a line's end.
+_SPECIAL = re.compile(r"[\"'\\$`;&|()<>#\n\r]")
 _NATIVE = re.compile(r"hook-send-[0-9a-f]{12}")  # hookd/hooks/native.py's binaries
 _PYTHON = re.compile(r"(?:python|pypy)[0-9.]*")
 _IMPORT = re.compile(r"(?:^|[;\n])\s*(?:import hook_send\b|from hook_send import\b)")  # a statement, not a string
 _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
 _SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "posh", "yash"})
-# Builtins that run nothing: a hook-send followed by `|| true` or `; exit 0` is still hookd's alone.
-_HARMLESS = frozenset({"true", ":", "exit", "return"})
+# Builtins that run no program: a hook-send after `cd "$CLAUDE_PROJECT_DIR" &&` or followed by
+# `|| true` or `; exit 0` is still hookd's alone.
+_HARMLESS = frozenset({"true", ":", "exit", "return", "cd", "set", "export", "unset", "umask", "ulimit"})
 # Reserved words at a command's start: the command follows them.
 _KEYWORDS = frozenset({"!", "{", "}", "if", "then", "else", "elif", "fi", "do", "done", "while", "until"})
 # Wrappers that run their operand as a program: each with the options that take a value.
@@ -49,8 +54,7 @@ _WRAPPERS: dict[str, frozenset[str]] = {
 _DEPTH = 4  # sh -c inside sh -c: deeper is read as another program, so that work stays bounded
 
 
-@dataclass(frozen=True)
-class Run:
+class Run(NamedTuple):  # a NamedTuple, not a dataclass: one is made for each handler of a settings file
     """One simple command that runs hook-send: the variables set on it, and its argv."""
 
     variables: tuple[tuple[str, str], ...]
@@ -61,8 +65,7 @@ class Run:
         return self.argv[0] if self.argv else ""
 
 
-@dataclass(frozen=True)
-class Reading:
+class Reading(NamedTuple):
     clients: tuple[Run, ...]  # the commands that run hook-send
     others: tuple[str, ...]  # the other programs the line runs, by name, in order
 
@@ -92,6 +95,9 @@ def _commands(line: str) -> tuple[tuple[str, ...], ...] | None:
     """The words of each simple command, redirections, here-documents and comments left out."""
     if "\0" in line:
         return None
+    if not _SPECIAL.search(line):  # the shell reads these words as they are written (most commands)
+        words = tuple(line.split())
+        return (words,) if words else ()
     lexer = shlex.shlex(line.replace("\\\n", ""), posix=True, punctuation_chars=_OPERATORS)
     lexer.whitespace_split = True
     lexer.whitespace = " \t\r"  # a newline ends a command: it is an operator here
@@ -147,8 +153,8 @@ def _judge(words: list[str], depth: int, clients: list[Run], others: list[str]) 
             key, value = head.split("=", 1)
             variables.append((key, value))
             words = words[1:]
-        elif os.path.basename(head) in _WRAPPERS:
-            name = os.path.basename(head)
+        elif head.rpartition("/")[2] in _WRAPPERS:
+            name = head.rpartition("/")[2]
             if name == "command" and len(words) > 1 and words[1] in ("-v", "-V"):
                 return  # says where a program is, runs nothing
             words = _operand(name, words[1:], variables)
@@ -156,7 +162,7 @@ def _judge(words: list[str], depth: int, clients: list[Run], others: list[str]) 
             break
     if not words:
         return
-    program = os.path.basename(expand(words[0]))
+    program = words[0].rpartition("/")[2]  # expanding ~ or $HOME changes no last part
     if program in ("for", "case", "select", "function"):
         return  # their words are names and patterns; what they run follows an operator
     if program in _SHELLS or program == "eval":
@@ -220,11 +226,11 @@ def _script(args: list[str]) -> list[str] | None:
 
 
 def _runs_client(program: str, words: list[str]) -> bool:
-    if program == "hook-send" or _NATIVE.fullmatch(program):
+    if program in ("hook-send", "hook_send.py") or _NATIVE.fullmatch(program):
         return True
     if _PYTHON.fullmatch(program):
         return _python_runs_client(words[1:])
-    return links_to_client(words[0])
+    return "/" in words[0] and links_to_client(words[0])
 
 
 def _python_runs_client(args: list[str]) -> bool:
@@ -241,6 +247,13 @@ def _python_runs_client(args: list[str]) -> bool:
 
 def links_to_client(word: str) -> bool:
     """A program path that is a symbolic link to hook-send by another name (``~/bin/hs``)."""
+    # Asked for each handler of a settings file, several times a check, where most share a few
+    # programs: each path looked at once a second.
+    return _links_to_client(word, int(time.monotonic()))
+
+
+@lru_cache(maxsize=256)
+def _links_to_client(word: str, second: int) -> bool:
     path = expand(word)
     if "/" not in path:
         return False

@@ -95,7 +95,7 @@ def describe(
     }
     problems += [f"hookd's hooks run a file another user can change: {why}" for why in opened]
     notes: list[str] = []
-    for others, names in merge.shared(settings.data).items():
+    for others, names in merge.shared(settings.data, every).items():
         said = f"hooks for {reach.events_text(names)} run hook-send among other things ({', '.join(others)})"
         twice = [e for e in names if e in every]
         if twice:
