@@ -80,6 +80,7 @@ NOT = {
     "a string in python": "python3 -c 'print(\"import hook_send\")'",
     "sh reading a file": "sh {home}/hook-send.sh",
     "a path that only holds the name": "ls {home}/hook-send-dir",
+    "a no-break space is no blank": "hook-send\u00a0Stop",
 }
 
 

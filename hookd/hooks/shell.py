@@ -25,7 +25,8 @@ from typing import NamedTuple
 _OPERATORS = "();<>|&`\n"
 # What makes the shell read a line otherwise than its words split at blanks: quotes, escapes,
 # expansions, operators, comments, a line's end.
-_SPECIAL = re.compile(r"[\"'\\$`;&|()<>#\n\r]")
+_SPECIAL = re.compile(r"[\"'\\$`;&|()<>#\n]")
+_BLANKS = re.compile(r"[ \t]+")  # the shell's blanks; str.split would split at others (a no-break space)
 _NATIVE = re.compile(r"hook-send-[0-9a-f]{12}")  # hookd/hooks/native.py's binaries
 _PYTHON = re.compile(r"(?:python|pypy)[0-9.]*")
 _IMPORT = re.compile(r"(?:^|[;\n])\s*(?:import hook_send\b|from hook_send import\b)")  # a statement, not a string
@@ -90,17 +91,26 @@ def _read(line: str, depth: int) -> Reading | None:
     return Reading(tuple(clients), tuple(others))
 
 
-@lru_cache(maxsize=1024)  # a settings file's checks read the same commands several times each
 def _commands(line: str) -> tuple[tuple[str, ...], ...] | None:
     """The words of each simple command, redirections, here-documents and comments left out."""
+    # A settings file's checks read the same commands several times each; a long line is not kept.
+    return _remembered(line) if len(line) <= 4096 else _lexed(line)
+
+
+@lru_cache(maxsize=1024)
+def _remembered(line: str) -> tuple[tuple[str, ...], ...] | None:
+    return _lexed(line)
+
+
+def _lexed(line: str) -> tuple[tuple[str, ...], ...] | None:
     if "\0" in line:
         return None
     if not _SPECIAL.search(line):  # the shell reads these words as they are written (most commands)
-        words = tuple(line.split())
+        words = tuple(w for w in _BLANKS.split(line) if w)
         return (words,) if words else ()
     lexer = shlex.shlex(line.replace("\\\n", ""), posix=True, punctuation_chars=_OPERATORS)
     lexer.whitespace_split = True
-    lexer.whitespace = " \t\r"  # a newline ends a command: it is an operator here
+    lexer.whitespace = " \t"  # a newline ends a command: it is an operator here
     lexer.commenters = ""  # a comment runs to the end of its line, not past it (below)
     try:
         tokens = list(lexer)
