@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -48,7 +49,8 @@ def _write(path: Path, data: dict) -> None:
 
 def test_a_plugin_install_path_with_a_nul_byte_leaves_the_other_plugins_checked(tmp_path):
     root = tmp_path / "config" / "plugins" / "cache" / "tools" / "hookd" / "1.0.0"
-    hooked = {"hooks": {"Stop": [{"hooks": [{"type": "command", "command": " ".join(hook_command("Stop"))}]}]}}
+    # As install writes it (shlex.join): joined with blanks, the shell would run `python -c import`.
+    hooked = {"hooks": {"Stop": [{"hooks": [{"type": "command", "command": shlex.join(hook_command("Stop"))}]}]}}
     _write(root / "hooks" / "hooks.json", hooked)
     listed = {
         "bad@tools": [{"scope": "user", "installPath": f"{root}\u0000/../.."}],

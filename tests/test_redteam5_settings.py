@@ -118,7 +118,11 @@ def test_a_settings_file_too_large_to_be_one_is_refused_unread(checkout, tmp_pat
 def hostile_settings(repo):
     """A hookd-looking hook whose event name, socket and paths carry escape sequences."""
     bad = "\x1b]0;owned\x07\x1b[2J\u009b2J\u202e"
-    command = f"HOOKD_SOCKET=/tmp/x{bad}/s.sock /nonexistent{bad}/python3 -I -S /nonexistent{bad}/hook_send.py Stop"
+    # Quoted: the shell reads the ; of the OSC sequence as the end of a command, and the line unquoted
+    # would run a program named "owned..." (not hookd's: hookd/hooks/shell.py reads it so).
+    command = (
+        f"HOOKD_SOCKET='/tmp/x{bad}/s.sock' '/nonexistent{bad}/python3' -I -S '/nonexistent{bad}/hook_send.py' Stop"
+    )
     handler = {"type": "command", "command": command}
     data = {"hooks": {f"Stop{bad}": [{"hooks": [handler]}], "Stop": [{"hooks": [handler]}]}}
     (repo / ".claude" / "settings.json").write_text(json.dumps(data))

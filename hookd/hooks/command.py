@@ -163,13 +163,28 @@ def route(command: str, environ: Mapping[str, str] | None = None) -> Route | Non
     """
     from hookd_client.hook_send import default_socket_path, default_state_dir
 
-    try:
-        argv = split_command(command)
-    except ValueError:
+    split = client_env(command)
+    if split is None:
         return None
-    variables, rest = split_env(argv)
+    variables, program = split
     env = {**(os.environ if environ is None else environ), **variables}
-    return Route(_absolute(default_socket_path(env)), _absolute(default_state_dir(env)), rest[0] if rest else "")
+    return Route(_absolute(default_socket_path(env)), _absolute(default_state_dir(env)), program)
+
+
+def client_env(command: str) -> tuple[dict[str, str], str] | None:
+    """The variables a hook command sets for the hook-send it runs, read as the shell runs it
+    (``sh -c 'HOOKD_SOCKET=... hook-send'`` too), and that program; for a command that runs no
+    hook-send, those of its leading ``env``. None when it cannot be parsed."""
+    from hookd.hooks import shell
+
+    reading = shell.read(command)
+    if reading is None:
+        return None
+    if reading.clients:
+        run = reading.clients[0]
+        return dict(run.variables), run.program
+    variables, rest = split_env(split_command(command))
+    return variables, rest[0] if rest else ""
 
 
 def _absolute(path: str | None) -> str:
@@ -182,8 +197,8 @@ def written_settings(command: str) -> dict[str, int] | None:
     the command sets none: Claude Code's environment is not known here); None when it cannot be parsed."""
     from hookd_client import hook_send
 
-    try:
-        variables, _ = split_env(split_command(command))
-    except ValueError:
+    split = client_env(command)
+    if split is None:
         return None
+    variables = split[0]
     return {variable: getattr(hook_send, setting)(variables) for variable, setting in SETTING_VARS.items()}

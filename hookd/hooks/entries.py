@@ -3,8 +3,9 @@
 A handler is recognised by what it runs, not by an exact string, so that
 uninstall and status also find the entries of an older install whose
 interpreter, checkout or port has changed since: a command handler is hookd's
-when it runs the client (``import hook_send``, ``hook_send.py``, the
-``hook-send`` script or a native ``hook-send-<hash>``); an http handler is hookd's when it sends the
+when, read as the shell runs it (shell.py), it runs the client (``import hook_send``, ``hook_send.py``,
+the ``hook-send`` script, a native ``hook-send-<hash>`` or a link to one) and nothing else; one that
+also runs another program is the user's (``shared``); an http handler is hookd's when it sends the
 ``HOOKD_HTTP_TOKEN`` variable or posts to the configured listener.
 """
 
@@ -18,7 +19,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from hookd.hooks.command import split_command
+from hookd.hooks import shell
 from hookd.hooks.events import BY_NAME
 
 TOKEN_VAR = "HOOKD_HTTP_TOKEN"
@@ -33,7 +34,6 @@ HTTP_TIMEOUT_S = 2
 # for the others.
 SESSION_END_TIMEOUT_S = 1
 
-_CLIENT = re.compile(r"import hook_send\b|(?:^|[\s/\"'=])hook(?:_send\.py|-send(?:-[0-9a-f]{12})?)(?=$|[\s\"';&|])")
 _NATIVE = re.compile(r"(?:^|/)hook-send-[0-9a-f]{12}$")  # hookd/hooks/native.py's binaries
 _CLIENT_DIR = re.compile(r"sys\.path\[:0\]=\[(\"(?:[^\"\\]|\\.)*\")\]")
 
@@ -84,15 +84,55 @@ def is_hookd(handler: Any, url: str | None = None) -> bool:
         return False
     if handler.get("type") == "command":
         line = command_line(handler)
-        # Every form _CLIENT matches holds one of these: a plain find first, as each check reads every
-        # handler of a settings file, most of them other tools'.
-        return ("hook_send" in line or "hook-send" in line) and bool(_CLIENT.search(line))
+        reading = _reading(line) if "args" not in handler else reading_of(handler)
+        if reading is not None:
+            return reading.alone
+        # One the shell cannot run, that names the client: hookd's, and hooks status says it cannot be
+        # parsed (missing_paths).
+        return ("hook_send" in line or "hook-send" in line) and shell.read(line) is None
     if handler.get("type") == "http":
         env = handler.get("allowedEnvVars")
         return (isinstance(env, list) and TOKEN_VAR in env) or (
             url is not None and _to_listener(handler.get("url"), url)
         )
     return False
+
+
+def reading_of(handler: dict[str, Any]) -> shell.Reading | None:
+    """What a command handler runs (shell.read); None when it runs no client or cannot be parsed.
+
+    In exec form Claude Code spawns ``command`` as one program: hookd's whole shell line put there
+    (``args`` even ``[]``) runs nothing, a program of that name; it is still hookd's hook, whose
+    program hooks status says does not exist, and which install repairs."""
+    reading = _reading(command_line(handler))
+    args: Any = handler.get("args")
+    exec_form = isinstance(args, list) and all(isinstance(a, str) for a in args)
+    if reading is None and exec_form and isinstance(handler.get("command"), str):
+        whole = _reading(handler["command"])
+        if whole is not None and whole.alone:
+            return shell.Reading((shell.Run((), (handler["command"], *args)),), ())
+    return reading
+
+
+def _reading(line: str) -> shell.Reading | None:
+    # A plain find first, as each check reads every handler of a settings file, most of them other
+    # tools': only a link to hook-send by another name lacks both, and it is looked for as the
+    # command's first word alone (not a parse of every other tool's command).
+    if "hook_send" not in line and "hook-send" not in line:
+        first = line.split(None, 1)[0] if line and not line.isspace() else ""
+        if "/" not in first or not shell.links_to_client(first.strip("\"'")):
+            return None
+    reading = shell.read(line)
+    return reading if reading is not None and reading.clients else None
+
+
+def shared(handler: Any) -> tuple[str, ...]:
+    """The other programs a command handler runs besides hook-send (``hook-send || curl ...``): ()
+    when it runs no hook-send, or hook-send alone (hookd's)."""
+    if not isinstance(handler, dict) or handler.get("type") != "command":
+        return ()
+    reading = reading_of(handler)
+    return reading.others if reading is not None else ()
 
 
 def _to_listener(given: Any, url: str) -> bool:
@@ -127,11 +167,15 @@ def client_of(handler: dict[str, Any]) -> str:
     """Which hook-send a handler runs: native, python, or http (no client)."""
     if handler.get("type") != "command":
         return "http"
-    try:
-        argv = split_command(command_line(handler))
-    except ValueError:
-        return "python"
-    return "native" if any(_NATIVE.search(word) for word in argv) else "python"
+    reading = reading_of(handler)
+    programs = [_program(run) for run in reading.clients] if reading is not None else []
+    return "native" if any(_NATIVE.search(program) for program in programs) else "python"
+
+
+def _program(run: shell.Run) -> str:
+    """The program a client command runs, a link to hook-send read through."""
+    program = shell.expand(run.program)
+    return os.path.realpath(program) if "/" in program and shell.links_to_client(program) else program
 
 
 def run_paths(handler: dict[str, Any]) -> list[tuple[str, bool]] | None:
@@ -139,13 +183,17 @@ def run_paths(handler: dict[str, Any]) -> list[tuple[str, bool]] | None:
     interpreter, or the native client) and each hook_send.py it names; None when it cannot be parsed."""
     if handler.get("type") != "command":
         return []
-    try:
-        argv = split_command(command_line(handler))
-    except ValueError:
+    line = command_line(handler)
+    if shell.read(line) is None:
         return None
-    from hookd.hooks.command import split_env
+    reading = reading_of(handler)
+    paths: list[tuple[str, bool]] = []
+    for run in reading.clients if reading is not None else ():
+        paths += _run_paths([shell.expand(run.program), *run.argv[1:]])
+    return list(dict.fromkeys(paths))
 
-    argv = split_env(argv)[1]
+
+def _run_paths(argv: list[str]) -> list[tuple[str, bool]]:
     paths = [(argv[0], True)] if argv and os.path.isabs(argv[0]) else []
     for word in argv[1:]:
         found = _CLIENT_DIR.search(word)

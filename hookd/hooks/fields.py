@@ -46,7 +46,7 @@ import os
 from typing import Any, Iterable, Mapping
 
 from hookd.hooks import entries, http_fields, matchers, merge, session_end
-from hookd.hooks.command import split_command, split_env
+from hookd.hooks.command import client_env
 from hookd.hooks.layers import Layer, claude_env
 from hookd.hooks.reach import Finding, events_text, repair_command
 from hookd.hooks.settings import SettingsFile, readable
@@ -225,10 +225,7 @@ def killed_first(
             line = entries.command_line(h)
             variables: dict[str, str] = {}
             if SEND_TIMEOUT_VAR in line:  # a plain find first: most commands set none
-                try:
-                    variables = split_env(split_command(line))[0]
-                except ValueError:
-                    pass
+                variables = (client_env(line) or ({}, ""))[0]
             place = "their command" if SEND_TIMEOUT_VAR in variables else _place(where, SEND_TIMEOUT_VAR)
             deadline = hook_send.send_timeout_ms({**env, **variables})
             ends_s = (

@@ -135,6 +135,23 @@ def found(data: dict[str, Any], url: str | None) -> dict[str, list[dict[str, Any
     return result
 
 
+def shared(data: Mapping[str, Any], mine: Mapping[str, list[dict[str, Any]]]) -> dict[tuple[str, ...], list[str]]:
+    """Command handlers that run hook-send among other things (``hook-send || curl ...``): the user's,
+    which install and uninstall leave; the other programs each runs -> its events, in file order.
+    ``mine``: hookd's handlers (found), passed over unread."""
+    known = {id(h) for hs in mine.values() for h in hs}
+    hooks = data.get("hooks")
+    result: dict[tuple[str, ...], list[str]] = {}
+    for event, groups in hooks.items() if isinstance(hooks, dict) else ():
+        for group in groups if isinstance(groups, list) else ():
+            handlers = group.get("hooks") if isinstance(group, dict) else None
+            for h in handlers if isinstance(handlers, list) else ():
+                others = () if id(h) in known else entries.shared(h)
+                if others and event not in result.setdefault(tuple(dict.fromkeys(others)), []):
+                    result[tuple(dict.fromkeys(others))].append(event)
+    return result
+
+
 def holds(data: Mapping[str, Any], url: str | None) -> bool:
     """Whether ``data`` holds any handler of hookd's (the walk ends at the first)."""
     hooks = data.get("hooks")

@@ -102,6 +102,21 @@ def describe(
         why: None for hs in handlers.values() for h in hs for why in changeable.programs_others_can_change(h, judged)
     }
     problems += [f"hookd's hooks run a file another user can change: {why}" for why in opened]
+    notes: list[str] = []
+    for others, names in merge.shared(settings.data, every).items():
+        said = f"hooks for {reach.events_text(names)} run hook-send among other things ({', '.join(others)})"
+        twice = [e for e in names if e in every]
+        if twice:
+            problems.append(
+                f"{said}, and hookd's own hook for {reach.events_text(twice)} too: each such event reaches hookd "
+                "twice; fix: take hook-send out of that command (hookd's own hook sends the event)"
+            )
+        else:
+            notes.append(
+                f"{said}: they are yours, not hookd's, so hooks install and uninstall leave them and hookd's "
+                "checks do not judge them; to have hookd manage them, give the other commands a hook of their "
+                "own and run hookd hooks install"
+            )
     doubled = [e for e, hs in handlers.items() if len(hs) > 1]
     if doubled:
         problems.append(f"more than one hookd entry for {', '.join(doubled)} (install again to fix)")
@@ -115,6 +130,7 @@ def describe(
         "problems": problems,
         "clients": {e: c[0] if len(c) == 1 else "+".join(c) for e, c in clients.items() if c},
         "runs": {e: sorted({entries.command_line(h) or str(h.get("url")) for h in hs}) for e, hs in handlers.items()},
+        **({"notes": notes} if notes else {}),
     }
 
 
@@ -270,7 +286,8 @@ def _render(f: dict[str, Any]) -> str:
     if not f["exists"]:
         return f"{head}\n  (no such file)"
     if not f["events"]:
-        return f"{head}\n  no hookd hooks"
+        said = [f"  ! {p}" for p in f.get("problems", [])] + [f"  note: {n}" for n in f.get("notes", [])]
+        return "\n".join([head, "  no hookd hooks", *said])
     lines = [head, f"  {' + '.join(f['modes'])} mode, {plural(len(f['events']), 'event')}: {', '.join(f['events'])}"]
     lines += [f"  url {u}: {f['url_states'][u]}" for u in f["urls"]]
     for r in f.get("routes", []):

@@ -28,6 +28,7 @@ MAX_HEAD_BYTES = 64 * 1024
 # concatenation, unbounded); counted here as it arrives (tests/test_redteam4_http.py).
 MAX_TRAILER_BYTES = 2 * MAX_HEAD_BYTES
 FRAMING_PER_CHUNK = 64
+_CODED = (b"content-encoding", b"transfer-encoding")
 _HEAD, _FRAMING = "the request line and headers", "the chunked body's framing and trailers"
 
 
@@ -71,6 +72,7 @@ class RequestReader:
         self.origin = False
         self.repeated: set[bytes] = set()  # Authorization or Host given more than once
         self.content_length: int | None = None
+        self.codings: dict[bytes, list[bytes]] = {}  # Content-Encoding and Transfer-Encoding, as named
         self.expect_continue = False
         self.body: list[bytes] = []
         self.body_bytes = 0
@@ -156,6 +158,8 @@ class RequestReader:
             self.origin = True
         elif name == b"expect":
             self.expect_continue = value.lower() == b"100-continue"
+        elif name in _CODED:
+            self.codings.setdefault(name, []).extend(c.strip().lower() for c in value.split(b",") if c.strip())
         elif name == b"content-length" and value.isdigit():
             self.content_length = int(value)  # judged once the token is known, never before
 
@@ -185,6 +189,12 @@ class RequestReader:
             return
         if upgrade:
             self._stop(self.refuse(Reason.BAD_HEADER, 400, "protocol upgrades are not served"))
+        coded = self._coding_refused()
+        if coded is not None:  # skipped unread like any refused body: nothing is ever decompressed
+            self.refusal = coded
+            if self.expect_continue or large:
+                self._stop(then_close(coded))
+            return
         if large and self.content_length is not None:  # large: it is known
             self._stop(self._too_large(self.content_length))
         if self.expect_continue:
@@ -225,6 +235,28 @@ class RequestReader:
             f"the body is {size} bytes or more, over the limit of {self.max_body} (max_event_bytes)",
         )
 
+    def _coding_refused(self) -> Answer | None:
+        """A body sent compressed (Content-Encoding, or a transfer coding besides chunked): refused,
+        naming the coding, never decoded. Claude Code sends plain JSON; a decoder would let a few
+        kilobytes expand past max_event_bytes before any limit saw them (a decompression bomb)."""
+        transfer = [c for c in self.codings.get(b"transfer-encoding", []) if c != b"chunked"]
+        content = [c for c in self.codings.get(b"content-encoding", []) if c != b"identity"]
+        if transfer:  # RFC 9112 6.1: a transfer coding the server does not understand is 501
+            named = _shown(transfer)
+            message = (
+                f"the body is sent with Transfer-Encoding {named}; hookd takes it plain or chunked only: "
+                "send the JSON uncompressed"
+            )
+            return self.refuse(Reason.BAD_HEADER, 501, message)
+        if content:  # RFC 9110 15.5.16: a content coding not accepted is 415
+            named = _shown(content)
+            message = (
+                f"the body is sent with Content-Encoding {named}; hookd takes only uncompressed JSON: "
+                "send it without one"
+            )
+            return self.refuse(Reason.BAD_HEADER, 415, message)
+        return None
+
     def _count_head(self, size: int) -> None:
         self.head_bytes += size
         if self.head_bytes > MAX_HEAD_BYTES:
@@ -237,3 +269,10 @@ class RequestReader:
     def _stop(self, answer: Answer) -> None:
         self.parsed.append(then_close(answer))
         raise _Stop
+
+
+def _shown(codings: list[bytes]) -> str:
+    """The codings a sender named, as said back: printable, and short (a head may hold 64 KiB of them)."""
+    text = b", ".join(codings).decode("latin-1")
+    text = "".join(c if c.isprintable() else "?" for c in text)
+    return text if len(text) <= 80 else text[:77] + "..."
