@@ -11,6 +11,7 @@ status's reads of the spool and the inbox.
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import json
 import os
@@ -111,12 +112,21 @@ def _read_all(fd: int) -> bytes:
     return b"".join(chunks)
 
 
-def _answer(read: Callable[[], Any], write: int) -> None:
-    # Its output is the pipe alone: the command's stdout (a pipe to `less`, say) would stay open while
-    # the child hangs, and its reader wait with it.
+def only_the_pipe(write: int) -> int:
+    """In a forked child: fds 0-2 on /dev/null, and ``write`` (the pipe to the command) as an fd above them.
+
+    Its output is the pipe alone: the command's stdout (a pipe to `less`, say) would stay open while the
+    child hangs, and its reader wait with it. A command run with its stdout or stderr closed got the pipe
+    as fd 1 or 2 from os.pipe(), and /dev/null put over them closed it: the child's answer went nowhere."""
+    write_above = fcntl.fcntl(write, fcntl.F_DUPFD, 3)
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
+    return write_above
+
+
+def _answer(read: Callable[[], Any], write: int) -> None:
+    write = only_the_pipe(write)
     try:
         try:
             answer = ["value", read()]

@@ -19,6 +19,7 @@ import select
 import time
 from typing import Any
 
+from hookd.child_read import only_the_pipe
 from hookd.config import Config
 from hookd.control import snapshot
 from hookd.mounts import not_answering_at
@@ -96,10 +97,7 @@ _child: _Child | None = None  # the reads under way (a `--watch` that asks again
 
 
 def _read_parts(config: Config, write: int) -> None:
-    # Its output is the pipe alone: the command's stdout would stay open while the child hangs.
-    devnull = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(devnull, fd)
+    write = only_the_pipe(write)
     try:
         with os.fdopen(write, "w") as out:
             reads = [("spool", _spool), ("inbox", lambda c: snapshot.inbox_count(c.inbox_dir))]

@@ -23,7 +23,10 @@ _ENDS = {"Stop": "stopped", "SessionEnd": "ended", "StopFailure": "failed"}
 
 def state_after(hook: str, notification_type: object = None) -> str:
     """The state an event of ``hook`` puts its session in ('' when it leaves it as it was)."""
-    if hook == "PermissionRequest" or (hook == "Notification" and notification_type in WAITING_NOTIFICATIONS):
+    # The type is whatever JSON the hook gave: a list or an object is unhashable, and raised here while the
+    # publisher built a batch's arguments, which stopped publishing.
+    waits = isinstance(notification_type, str) and notification_type in WAITING_NOTIFICATIONS
+    if hook == "PermissionRequest" or (hook == "Notification" and waits):
         return "waiting"
     if hook in ASIDES:
         return ""
