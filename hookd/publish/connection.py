@@ -21,6 +21,7 @@ from hookd.publish import topology
 from hookd.publish.access import login, uses_tls
 from hookd.publish.tls_files import tls_kwargs
 from hookd.publish.replies import PUBLISHER_REPLY_BYTES, bounded
+from hookd.publish.resolve import ResolvesOffLoop
 from hookd.publish.settings import RedisSettings
 
 
@@ -205,7 +206,11 @@ def _bound_sentinels(pool: aioredis.ConnectionPool | redis.ConnectionPool, accou
     theirs are a few addresses)."""
     manager = getattr(pool, "sentinel_manager", None)
     for asked in manager.sentinels if manager is not None else ():
-        asked.connection_pool.connection_class = bounded(asked.connection_pool.connection_class, accounts=accounts)
+        base = asked.connection_pool.connection_class
+        if isinstance(asked.connection_pool, aioredis.ConnectionPool):
+            # the daemon's: a sentinel's hostname looked up in a thread the stop does not wait for (resolve.py)
+            base = type(base.__name__, (ResolvesOffLoop, base), {})
+        asked.connection_pool.connection_class = bounded(base, accounts=accounts)
 
 
 def client_kwargs(settings: RedisSettings, connections: int = POOL_CONNECTIONS) -> dict[str, Any]:

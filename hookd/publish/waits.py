@@ -17,6 +17,7 @@ from typing import Any
 from redis.asyncio.cluster import RedisCluster
 
 from hookd.publish.replies import asks_slots
+from hookd.publish.resolve import ResolvesOffLoop
 from hookd.waiting_on import Wait
 
 _keys = itertools.count()
@@ -53,7 +54,7 @@ def address(conn: Any) -> str:
     return str(path) if path else f"{conn.host}:{conn.port}"
 
 
-class SaysWaits:
+class SaysWaits(ResolvesOffLoop):
     """Mixed into an asyncio redis-py connection class: its steps kept in ``waits`` while they run."""
 
     waits: dict[int, Wait] | None = None
@@ -66,7 +67,7 @@ class SaysWaits:
         fix += "that never answers the handshake)"
         wait = Wait(CONNECT, address(self), time.monotonic(), bound, "redis_connect_timeout_s", fix)
         with waiting(self.waits, wait):
-            await super()._connect()  # type: ignore[misc]
+            await super()._connect()  # the lookup in it off libuv (resolve.py)
 
     async def send_packed_command(self, command: Any, *args: Any, **kwargs: Any) -> None:
         if self.waits is None or not asks_slots(command):
