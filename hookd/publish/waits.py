@@ -17,7 +17,6 @@ from typing import Any
 from redis.asyncio.cluster import RedisCluster
 
 from hookd.publish.replies import asks_slots
-from hookd.publish.resolve import ResolvesOffLoop
 from hookd.waiting_on import Wait
 
 _keys = itertools.count()
@@ -54,7 +53,7 @@ def address(conn: Any) -> str:
     return str(path) if path else f"{conn.host}:{conn.port}"
 
 
-class SaysWaits(ResolvesOffLoop):
+class SaysWaits:
     """Mixed into an asyncio redis-py connection class: its steps kept in ``waits`` while they run."""
 
     waits: dict[int, Wait] | None = None
@@ -67,7 +66,7 @@ class SaysWaits(ResolvesOffLoop):
         fix += "that never answers the handshake)"
         wait = Wait(CONNECT, address(self), time.monotonic(), bound, "redis_connect_timeout_s", fix)
         with waiting(self.waits, wait):
-            await super()._connect()  # the lookup in it off libuv (resolve.py)
+            await super()._connect()  # type: ignore[misc]  # its lookup off libuv (resolve.py, from connect)
 
     async def send_packed_command(self, command: Any, *args: Any, **kwargs: Any) -> None:
         if self.waits is None or not asks_slots(command):
