@@ -18,7 +18,8 @@ import time
 import pytest
 
 from conftest import REPO, Hookd, wait_for_entries, wait_until
-from secure_redis import assert_exactly_once, send_events
+from secure_redis import TlsRedis, assert_exactly_once, send_events
+from secure_redis import certs  # noqa: F401 - fixture
 from test_status import wait_status
 
 HOST = "redis.h121.test"  # not in /etc/hosts: asked of the resolver
@@ -96,3 +97,35 @@ def test_a_stop_does_not_wait_for_a_lookup_the_resolver_never_answers(
         assert_exactly_once(redis_db, 5)
     finally:
         again.stop()
+
+
+def test_a_name_looked_up_off_the_loop_is_still_the_name_the_certificate_is_checked_against(tmp_path, certs):
+    """rediss://localhost: the loop is handed the address (resolve.py), and the TLS check still asks for the name:
+    a certificate for localhost alone (no address in it) is taken, one for another name refused as before."""
+    import asyncio
+
+    from hookd.console.settings import load
+    from hookd.publish.connection import connect
+    from hookd.publish.settings import RedisSettings
+
+    only_the_name = certs.ca.issue("localhost-only", dns=("localhost",))
+    server = TlsRedis(tmp_path / "tls", certs, only_the_name, require_client_cert=False)
+    server.start()
+
+    async def ping(server_name: str = "") -> str:
+        values = {"redis_url": f"rediss://localhost:{server.tls_port}/0", "redis_connect_timeout_s": "5"}
+        values |= {"redis_tls_ca_file": str(certs.ca.cert), "redis_tls_server_name": server_name}
+        client = connect(RedisSettings.from_config(load(values, environ={})))
+        try:
+            return str(await client.ping())
+        except Exception as exc:
+            return f"{exc} {exc.__cause__ or exc.__context__}"
+        finally:
+            await client.aclose()
+
+    try:
+        assert asyncio.run(ping()) == "True"
+        refused = asyncio.run(ping("redis.test"))  # redis_tls_server_name still wins over the URL's host
+        assert "certificate verify failed" in refused and "redis.test" in refused, refused
+    finally:
+        server.stop()
