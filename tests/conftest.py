@@ -260,6 +260,18 @@ def wait_until(predicate, timeout: float = 30.0, interval: float = 0.02, what: s
         time.sleep(interval)
 
 
+def answers_until_starting(ask) -> list[tuple[int, dict]]:
+    """``ask()`` (a status's exit code and document) asked until it says hookd starts: every answer, the last
+    saying "starting" (the start-window tests look at all of them: none may say "not running")."""
+    answers: list[tuple[int, dict]] = []
+    wait_until(
+        lambda: answers.append(ask()) or answers[-1][1].get("health") == "starting",
+        timeout=60,
+        what="status saying hookd starts",
+    )
+    return answers
+
+
 class RedisServer:
     """A real redis-server that a test can stop and start again on the same port."""
 

@@ -15,7 +15,7 @@ import os
 import subprocess
 
 import pytest
-from conftest import wait_until
+from conftest import answers_until_starting, wait_until
 from faultfs_daemon import NEEDS_FAULTFS, faulty_daemon, numbered, status  # noqa: F401
 from test_redteam64_hung_spool import hung_daemon  # noqa: F401
 from test_redteam91_hung_start import leave_event_1
@@ -76,12 +76,7 @@ def test_status_while_hookd_run_loads_its_modules_says_starting_and_hook_send_ke
     # Bound before those modules load (before: only after them, so never while they are held).
     control = daemon.socket.parent / "control.sock"
     wait_until(control.exists, timeout=60, what="the control socket bound while the daemon's modules are held")
-    answers: list[tuple[int, dict]] = []
-    wait_until(
-        lambda: answers.append(said()) or answers[-1][1].get("health") == "starting",
-        timeout=60,
-        what="status saying hookd starts",
-    )
+    answers = answers_until_starting(said)
     assert all(code != 2 for code, _ in answers), answers  # never "not running" from the bind on
     code, document = answers[-1]
     assert code == 3 and document["pid"] == daemon.proc.pid, document

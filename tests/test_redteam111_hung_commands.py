@@ -4,7 +4,7 @@
 for (control/offline.py; tests/test_redteam91_hung_offline.py). Two reads of the state directory were
 still made in the command itself, and a lookup on a mount that hung (tests/faultfs.py) held it until
 the mount answered: `hookd hooks status` asked who holds the lock when a hook's socket did not accept
-(hooks/reach.py's probe), and `hookd status` of a running daemon read hook-send's mark
+(hooks/probe.py), and `hookd status` of a running daemon read hook-send's mark
 (hooks/missed.py). Both are now read through hookd/child_read.py, and what did not answer is named.
 """
 

@@ -14,7 +14,7 @@ import os
 import subprocess
 
 import pytest
-from conftest import wait_until
+from conftest import answers_until_starting, wait_until
 
 pytestmark = pytest.mark.process
 
@@ -35,12 +35,7 @@ def test_status_while_hookd_run_checks_its_settings_says_starting(hookd_process_
     control = daemon.socket.parent / "control.sock"
     # Before: the socket was bound only after the check, so never while it is held.
     wait_until(control.exists, timeout=60, what="the control socket bound while the settings' check is held")
-    answers: list[tuple[int, dict]] = []
-    wait_until(
-        lambda: answers.append(_status(asking)) or answers[-1][1].get("health") == "starting",
-        timeout=60,
-        what="status saying hookd starts",
-    )
+    answers = answers_until_starting(lambda: _status(asking))
     assert all(code != 2 for code, _ in answers), answers  # never "not running" from the bind on
     code, document = answers[-1]
     assert code == 3 and document["pid"] == daemon.proc.pid, document

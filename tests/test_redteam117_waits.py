@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import textwrap
+import threading
 
 import pytest
 
@@ -215,8 +216,9 @@ def test_a_sentinel_ask_is_kept_in_health_itself_and_its_deadline_said_from_the_
 
 
 def test_the_master_watch_resolution_is_bounded_at_the_getaddrinfo_seam():
-    """The same where no mount namespace can be made (not root): the loop's getaddrinfo patched in-process to a
-    lookup that never ends, as a hanging resolver's. Before: the watch waited on it for as long as the test let it."""
+    """The same where no mount namespace can be made (not root): the lookup (socket.getaddrinfo, which resolve.py
+    asks in a thread of its own) patched in-process to one that never ends, as a hanging resolver's. Before: the
+    watch waited on it for as long as the test let it."""
     from redis.asyncio.connection import Connection
 
     from hookd.publish.master_watch import _same_server
@@ -231,13 +233,14 @@ def test_the_master_watch_resolution_is_bounded_at_the_getaddrinfo_seam():
         conn = Said(host="127.0.0.1", port=port, socket_connect_timeout=1, socket_timeout=1)
         await conn._connect()  # the socket alone: the listener answers no handshake
         loop = asyncio.get_running_loop()
-        asked = asyncio.Event()
+        asked, released = asyncio.Event(), threading.Event()
 
-        async def hangs(*args, **kwargs):
-            asked.set()
-            await asyncio.Event().wait()
+        def hangs(*args, **kwargs):
+            loop.call_soon_threadsafe(asked.set)
+            released.wait()
+            raise socket.gaierror("released by the test")
 
-        loop.getaddrinfo = hangs  # type: ignore[method-assign]
+        lookup, socket.getaddrinfo = socket.getaddrinfo, hangs  # type: ignore[assignment]
         try:
             pending = asyncio.ensure_future(_same_server(conn, "master.h117.test", port))
             await asked.wait()
@@ -245,6 +248,8 @@ def test_the_master_watch_resolution_is_bounded_at_the_getaddrinfo_seam():
             async with asyncio.timeout(30):  # hookd's bound is 1 s; before, no bound at all
                 same = await pending
         finally:
+            socket.getaddrinfo = lookup  # type: ignore[assignment]
+            released.set()
             await conn.disconnect()
             listener.close()
         return same, seen, port

@@ -23,6 +23,7 @@ from hookd.hooks import (
     http_policy,
     matchers,
     ports,
+    probe,
     proxies,
     reach,
     sources,
@@ -156,7 +157,7 @@ def _routes(
     found = []
     for where, names in by_route.items():
         ours = reach.same_place(where, config.socket, config.state_dir)
-        unreachable = reach.probe(where, answers=answers)
+        unreachable = probe.probe(where, answers=answers)
         if not ours:
             problem = (
                 f"hooks for {reach.events_text(names)} send to {where.socket} and "

@@ -21,6 +21,7 @@ from hookd.publish import topology
 from hookd.publish.access import login, uses_tls
 from hookd.publish.tls_files import tls_kwargs
 from hookd.publish.replies import PUBLISHER_REPLY_BYTES, bounded
+from hookd.publish.resolve import ResolvesOffLoop
 from hookd.publish.settings import RedisSettings
 
 
@@ -138,15 +139,14 @@ def connect(
     else:
         client = aioredis.Redis.from_url(settings.url, **kwargs)
     if not isinstance(client, RedisCluster):  # a Cluster makes its connections per node
-        _specialise(client.connection_pool, settings, reply_bytes, HiredisPacking)
+        # names looked up in threads no stop nor exit waits for (resolve.py)
+        _specialise(client.connection_pool, settings, reply_bytes, HiredisPacking, ResolvesOffLoop)
         _bound_sentinels(client.connection_pool, settings.server_accounts)
     else:  # each node's, the seeds' and those it learns of (from the shared connection_kwargs)
         manager = client.nodes_manager
-        limited = bounded(
-            manager.connection_kwargs.get("connection_class", aioredis.Connection),
-            reply_bytes,
-            accounts=settings.server_accounts,
-        )
+        base = manager.connection_kwargs.get("connection_class", aioredis.Connection)
+        resolving = type(base.__name__, (ResolvesOffLoop, base), {})
+        limited = bounded(resolving, reply_bytes, accounts=settings.server_accounts)
         manager.connection_kwargs["connection_class"] = limited
         for node in manager.startup_nodes.values():
             node.connection_class = limited
@@ -205,7 +205,11 @@ def _bound_sentinels(pool: aioredis.ConnectionPool | redis.ConnectionPool, accou
     theirs are a few addresses)."""
     manager = getattr(pool, "sentinel_manager", None)
     for asked in manager.sentinels if manager is not None else ():
-        asked.connection_pool.connection_class = bounded(asked.connection_pool.connection_class, accounts=accounts)
+        base = asked.connection_pool.connection_class
+        if isinstance(asked.connection_pool, aioredis.ConnectionPool):
+            # connect's: a sentinel's hostname looked up in a thread no stop waits for (resolve.py)
+            base = type(base.__name__, (ResolvesOffLoop, base), {})
+        asked.connection_pool.connection_class = bounded(base, accounts=accounts)
 
 
 def client_kwargs(settings: RedisSettings, connections: int = POOL_CONNECTIONS) -> dict[str, Any]:

@@ -16,7 +16,6 @@ master took between its replica's promotion and the stop is what replication can
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 from collections.abc import Awaitable
 from typing import TypeVar
@@ -25,6 +24,7 @@ import redis.exceptions
 from redis.asyncio.connection import Connection
 from redis.asyncio.sentinel import SentinelConnectionPool
 
+from hookd.publish.resolve import lookup
 from hookd.publish.sentinel import NoMaster
 from hookd.publish.topology import FAILURES
 from hookd.publish.waits import RESOLVE, waiting
@@ -90,8 +90,7 @@ async def _same_server(conn: Connection, host: str, port: int) -> bool:
     wait = Wait(RESOLVE, f"{host}:{port}", time.monotonic(), bound, "redis_connect_timeout_s", RESOLVE_FIX)
     try:
         with waiting(getattr(conn, "waits", None), wait):
-            async with asyncio.timeout(bound):
-                found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            found = await lookup(host, port, bound)  # in a thread the stop does not wait for (resolve.py)
     except (OSError, TimeoutError):
         return False  # not resolved (in time): the connect to it says why
     return any(address[4][0] == peer[0] for address in found)

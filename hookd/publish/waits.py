@@ -66,7 +66,7 @@ class SaysWaits:
         fix += "that never answers the handshake)"
         wait = Wait(CONNECT, address(self), time.monotonic(), bound, "redis_connect_timeout_s", fix)
         with waiting(self.waits, wait):
-            await super()._connect()  # type: ignore[misc]
+            await super()._connect()  # type: ignore[misc]  # its lookup off libuv (resolve.py, from connect)
 
     async def send_packed_command(self, command: Any, *args: Any, **kwargs: Any) -> None:
         if self.waits is None or not asks_slots(command):
