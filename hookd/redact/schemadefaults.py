@@ -23,8 +23,11 @@ _WORDS = (
     r"pass(?:word|wd|phrase)?|pwd|secret|token|credentials?|(?:api|private|secret|access|client|master)[_.-]?key|pin"
 )
 # The object's members before the value's field, and at most one object among them (an Elicitation's property with
-# its own "x-..." or "format" object first, h229)
-_MEMBERS = r"[^{}]{0,512}(?:\{[^{}]{0,256}\}[^{}]{0,512})?"
+# its own "x-..." or "format" object first, h229), then the field's opening quote. The escapes before that quote are
+# counted among the members (512 characters and the 15 backslashes an escaped quote may have): a `\\{0,15}` of its own
+# after a bounded class that holds backslashes keeps Hyperscan's states alive at every quote of the members. Every
+# object the stricter form read is read; a run of 513-527 characters is read too, and the name's check decides.
+_MEMBERS = r"[^{}]{0,527}(?:\{[^{}]{0,256}\}[^{}]{0,527})?"
 # The array up to the item read: each item's opening quote is a report (a closing one's, before ", ", is too: its
 # value, a comma and spaces, is no secret); no array or object closes or opens before it.
 _ITEMS = r"\[[^\]{}]{0,512}"
@@ -34,7 +37,7 @@ TRIGGER = (
     + _SEP
     + r"\{"
     + _MEMBERS
-    + _Q
+    + '"'
     + r"(?:(?:default|const)"
     + _Q
     + _SEP
