@@ -68,6 +68,11 @@ _DOTTED_TOKEN = re.compile(r"[a-z]{1,3}\.(?=[A-Za-z]*[0-9])(?=[a-z0-9]*[A-Z])(?=
 # Code that begins where a value would: a regular expression (/^...), a comment (/* or //), a small
 # hexadecimal constant (0xff; a 32-byte hex key is longer).
 _CODE_START = re.compile(r"/[\^*/].*|0[xX][0-9A-Fa-f]{1,16}")
+# A relative path (aws/credentials, secrets/prod/app.enc.yaml, ./keys/age.txt): where a setting names the file
+# that holds the secret. Lower case only (base64 with a slash mixes cases); segments taken whole.
+_RELATIVE_PATH = re.compile(
+    r"(?:\.{1,2}/|~/)?[a-z0-9_-]++(?:\.[a-z0-9_-]++)*+(?:/[a-z0-9_-]++(?:\.[a-z0-9_-]++)*+)++/?"
+)
 _SECRET_WORD = re.compile(r"(?i)pass(?:word|wd)?|pwd|token|secret|key|credentials?|auth")
 _ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
 _IDENTIFIER_WITH_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*+(?:_[A-Za-z0-9]++)+|[a-z]++(?:[A-Z][a-z0-9]*+)+|[a-z]+")
@@ -109,6 +114,8 @@ def is_type_or_reference(value: str) -> bool:
         return True
     if code_of_other_languages(v):
         return True
+    if "/" in v and v.islower() and _path_of_words(v):
+        return True
     # token = new_token, password = userPassword: a variable named for what it holds.
     return bool(
         v[-1:] in _ALNUM  # how every _IDENTIFIER_WITH_WORD match ends
@@ -122,6 +129,15 @@ def is_type_or_reference(value: str) -> bool:
             or _SECRET_WORD.fullmatch(v) is not None  # credentials
         )
     )
+
+
+def _path_of_words(value: str) -> bool:
+    """A relative path whose segments are words (a third of its characters digits at most: k8s/prod, not
+    x7k2m/9qp4), none longer than a word runs."""
+    if not _RELATIVE_PATH.fullmatch(value):
+        return False
+    digits = sum(c.isdigit() for c in value)
+    return 3 * digits <= len(value) and all(len(part) <= 40 for part in value.split("/"))
 
 
 # A call or an index inside a bare value that runs over symbols (patterns.BARE_VALUE): a name right before

@@ -25,8 +25,16 @@ _USER_SLASH = (
     r"(?i:login|logins|credentials?|creds)(?:[ \t]{1,2}(?i:is|are|was)|[ \t]{0,2}:)[ \t]{1,4}[\w@.+-]{1,64}"
     r"[ \t]{0,2}/[ \t]{0,2}"
 )
+# One's own key handed over in a sentence, the value right after its name (use my cohere key <v> for ...): a
+# provider whose keys have no prefix. Not a public key's (my ssh key ssh-ed25519 AAAA...).
+_MY_KEY = (
+    r"(?i:my|our|your)[ \t]{1,2}(?:[A-Za-z][\w.-]{1,20}[ \t]{1,2})?"
+    r"(?i:api[ _-]?key|key|token|secret)[ \t]{1,2}"
+)
 PROSE_TRIGGER = (
     r"(?:"
+    + _MY_KEY
+    + "|"
     + _PROSE_NAME
     + r"(?:"
     + _WHOSE
@@ -72,8 +80,14 @@ def random_looking(value: str) -> bool:
     return (lower and upper) or other or len(value) >= 20
 
 
+# What names a public key before "key ": its value is no secret (my ssh key ssh-ed25519 AAAA...).
+_PUBLIC_KEY_BEFORE = re.compile(r"(?i:ssh|gpg|pgp|public|pub|host|signing)[ \t]{1,2}key[ \t]{1,2}\Z")
+
+
 def _prose_ok(match: re.Match[str]) -> bool:
-    end = match.end("value")
+    end, start = match.end("value"), match.start("value")
+    if _PUBLIC_KEY_BEFORE.search(match.string, max(0, start - 24), start):
+        return False
     return random_looking(match.group("value")) and match.string[end : end + 1] not in ("(", "[")
 
 

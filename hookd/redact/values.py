@@ -110,11 +110,25 @@ def _ends_in_letter(value: str) -> bool:
     return value[-1:] in _LETTERS
 
 
+_ELLIPSIS_ENDS = frozenset(".\u2026")
+_ELLIPSES = ("...", "\u2026")
+
+
+def _elided_prefix(value: str) -> bool:
+    """A provider's prefix or a few characters, then an ellipsis: docs' ``sk_test_...``, ``AKIA...``, ``ghp_…``.
+    A longer head, or one that mixes cases and digits (Tr0ub4dor...), may be a real secret cut short: kept out."""
+    if not value.endswith(_ELLIPSES):
+        return False
+    head = value.rstrip(".\u2026")
+    kinds = any(c.isupper() for c in head) + any(c.islower() for c in head) + any(c.isdigit() for c in head)
+    return len(head) <= 12 and kinds < 3
+
+
 def is_placeholder(value: str) -> bool:
     """A value that stands in for a secret: a placeholder word (with digits), words saying "yours here",
     or a mask."""
     low = value.lower()
-    if low in PLACEHOLDERS:
+    if low in PLACEHOLDERS or value[-1:] in _ELLIPSIS_ENDS and _elided_prefix(value):
         return True
     # Each regex only where the value can match it (its last character, its length): a flood of long values
     # that pass every check otherwise reads each of them whole once per regex.

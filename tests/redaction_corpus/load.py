@@ -20,6 +20,7 @@ from pathlib import Path
 from fakes import Fakes
 from fresh import values as fresh_values
 from fresh2 import values as fresh2_values
+from fresh3 import values as fresh3_values
 from outside import values as outside_values
 
 HERE = Path(__file__).resolve().parent
@@ -27,7 +28,8 @@ FIRST = ("secrets.jsonl", "benign.jsonl")
 OUTSIDE = ("outside_secrets.jsonl", "outside_benign.jsonl")  # written as an outside tester (ninth session)
 FRESH = ("fresh_secrets.jsonl", "fresh_benign.jsonl")  # pastes in hook payloads' shapes (issue 16, h256)
 FRESH2 = ("fresh2_secrets.jsonl", "fresh2_benign.jsonl")  # a second fresh set, other sources (h259)
-ALL = FIRST + OUTSIDE + FRESH + FRESH2
+FRESH3 = ("fresh3_secrets.jsonl", "fresh3_benign.jsonl")  # a third fresh set, other sources again (h270)
+ALL = FIRST + OUTSIDE + FRESH + FRESH2 + FRESH3
 _PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)(?:\|([a-z0-9]+))?\}")
 
 
@@ -61,6 +63,8 @@ TRANSFORMS = {
     # terminal output: grep --color=always on the first three characters, a colour around the value
     "grep": lambda v: "\x1b[01;31m\x1b[K" + v[:3] + "\x1b[m\x1b[K" + v[3:],
     "bold": lambda v: "\x1b[1m" + v + "\x1b[0m",
+    # a PEM as a YAML block scalar's lines (indented four) inside a payload's string
+    "yaml4": lambda v: json.dumps(v.rstrip("\n").replace("\n", "\n    "))[1:-1],
     "urlb64": lambda v: base64.b64encode(f"postgres://app:{v}@db.internal:5432/app".encode()).decode(),
 }
 
@@ -95,6 +99,7 @@ def cases(seed: int = 16, files: tuple[str, ...] = ALL) -> list[Case]:
     values.update(outside_values())
     values.update(fresh_values())
     values.update(fresh2_values())
+    values.update(fresh3_values())
     out = []
     for name in files:
         for line in (HERE / name).read_text().splitlines():
