@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import random
+import uuid
 
 from hookd.redact.checksums import base62
 
@@ -47,9 +48,12 @@ class Fakes:
             total += d - 9 if d > 9 else d
         return "".join(map(str, digits)) + str((10 - total % 10) % 10)
 
-    def pem(self, label: str = "RSA PRIVATE KEY") -> str:
+    def pem(self, label: str = "RSA PRIVATE KEY", tail: int = 20, head: str = "") -> str:
         body = "\n".join(self.pick(B64, 64) for _ in range(5))
-        return f"-----BEGIN {label}-----\n{body}\n{self.pick(B64, 20)}==\n-----END {label}-----\n"
+        return f"-----BEGIN {label}-----\n{head}{body}\n{self.pick(B64, tail)}==\n-----END {label}-----\n"
+
+    def uid(self) -> str:
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
 
     def discord(self) -> str:
         bot_id = str(self.rng.randrange(10**17, 10**18))

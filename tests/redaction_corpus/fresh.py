@@ -9,8 +9,8 @@ move) and is assembled from pieces, so no literal in the repository is a credent
 from __future__ import annotations
 
 import base64
+import functools
 import json
-import uuid
 
 from fakes import ALNUM, B64, DIGITS, HEX, LOWER, UPPER, URLSAFE, Fakes
 
@@ -23,12 +23,8 @@ def values(seed: int = 2560) -> dict[str, str]:
     f = Fakes(seed)
     p = f.pick
 
-    def uid() -> str:
-        return str(uuid.UUID(int=f.rng.getrandbits(128), version=4))
-
-    def pem(label: str, head: str = "") -> str:
-        lines = [p(B64, 64) for _ in range(5)]
-        return f"-----BEGIN {label}-----\n{head}" + "\n".join(lines) + f"\n{p(B64, 22)}==\n-----END {label}-----\n"
+    uid = f.uid
+    pem = functools.partial(f.pem, tail=22)
 
     jwt_head = _b64url(json.dumps({"alg": "RS256", "kid": p(ALNUM, 8)}).encode())
     jwt_body = _b64url(json.dumps({"sub": "svc-" + p(LOWER, 6), "exp": 1900000000}).encode())
@@ -77,7 +73,7 @@ def values(seed: int = 2560) -> dict[str, str]:
         "pemf_openssh": pem("OPENSSH PRIVATE KEY"),
         "pemf_enc": pem("ENCRYPTED PRIVATE KEY"),
         "pemf_rsaenc": pem(
-            "RSA PRIVATE KEY", "Proc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC," + p(HEX.upper(), 32) + "\n\n"
+            "RSA PRIVATE KEY", head="Proc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC," + p(HEX.upper(), 32) + "\n\n"
         ),
         # benign look-alikes
         "f_sha": p(HEX, 40),

@@ -9,7 +9,7 @@ literal in the repository is a credential.
 
 from __future__ import annotations
 
-import uuid
+import functools
 
 from fakes import ALNUM, B64, DIGITS, HEX, LOWER, UPPER, URLSAFE, Fakes
 
@@ -20,12 +20,8 @@ def values(seed: int = 2590) -> dict[str, str]:
     f = Fakes(seed)
     p = f.pick
 
-    def uid() -> str:
-        return str(uuid.UUID(int=f.rng.getrandbits(128), version=4))
-
-    def pem(label: str) -> str:
-        lines = [p(B64, 64) for _ in range(5)]
-        return f"-----BEGIN {label}-----\n" + "\n".join(lines) + f"\n{p(B64, 22)}==\n-----END {label}-----\n"
+    uid = f.uid
+    pem = functools.partial(f.pem, tail=22)
 
     def pgp() -> str:
         lines = [p(B64, 64) for _ in range(5)]
