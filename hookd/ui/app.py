@@ -22,7 +22,7 @@ from hookd.publish.stream_replies import skipped
 from hookd.ui.answers import EnvelopeAnswers, pieces
 from hookd.ui.connections import BoundedH11Protocol
 from hookd.ui.failures import REDIS_FAILURES, index_entry_refused, redis_failure
-from hookd.ui.index_reads import IndexReads, summary_of
+from hookd.ui.index_reads import IndexReads, int_field, summary_of
 from hookd.ui.reader import MAX_SESSION_EVENTS, StreamReader
 from hookd.ui.overview import overview_of
 from hookd.ui.scan_budget import ScanBudgetSpent
@@ -199,7 +199,7 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
                 why = index_entry_refused(reader.stream, sid, exc, refused["session"])
             else:
                 redis_failure(reader.redis_settings, "session", exc)
-        first = _int(row.get("first_seen_ms")) or None
+        first = int_field(row.get("first_seen_ms")) or None
         if store.covers(first):
             found = store.of_session(sid)
             earlier = max(0, len(found) - MAX_SESSION_EVENTS)
@@ -209,7 +209,7 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
         else:
             try:
                 found, earlier, unread = await scans.events(
-                    sid, first or 0, _int(row.get("last_seen_ms")), unknown=not row and summary is None
+                    sid, first or 0, int_field(row.get("last_seen_ms")), unknown=not row and summary is None
                 )
             except ScanBudgetSpent as exc:
                 return _json({"error": str(exc)}, 429, {"retry-after": str(round(exc.retry_after))})
@@ -274,10 +274,3 @@ def _is_entry_id(text: str) -> bool:
     """Whether Redis takes ``text`` as a stream entry id: two numbers of 64 bits (past them, it refuses)."""
     ms, _, seq = text.partition("-")
     return text.isascii() and ms.isdigit() and seq.isdigit() and len(text) < 48 and max(int(ms), int(seq)) < 1 << 64
-
-
-def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0

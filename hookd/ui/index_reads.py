@@ -64,15 +64,16 @@ def summary_of(sid: str, summary: SessionSummary | None, row: dict[str, str]) ->
     mine["host"] = row.get("host") or mine.get("host", "")
     mine["cwd"] = row.get("cwd") or mine.get("cwd", "")
     mine["model"] = mine.get("model") or row.get("model", "")
-    mine["first"] = _int(row.get("first_seen_ms")) or mine.get("first", 0)
-    mine["last"] = max(_int(row.get("last_seen_ms")), mine.get("last", 0))
-    mine["events"] = max(_int(row.get("events")), mine.get("events", 0))
-    mine["calls"] = max(_int(row.get("tool_calls")), mine.get("calls", 0))
-    mine["failures"] = max(_int(row.get("tool_failures")), mine.get("failures", 0))
+    mine["first"] = int_field(row.get("first_seen_ms")) or mine.get("first", 0)
+    mine["last"] = max(int_field(row.get("last_seen_ms")), mine.get("last", 0))
+    mine["events"] = max(int_field(row.get("events")), mine.get("events", 0))
+    mine["calls"] = max(int_field(row.get("tool_calls")), mine.get("calls", 0))
+    mine["failures"] = max(int_field(row.get("tool_failures")), mine.get("failures", 0))
     return mine
 
 
-def _int(value: Any) -> int:
+def int_field(value: Any) -> int:
+    """A count or time from an index hash's field; 0 when it is missing or not a number."""
     try:
         return int(value)
     except (TypeError, ValueError):
