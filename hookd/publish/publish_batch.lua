@@ -238,14 +238,22 @@ if #order > 0 then
     if s.last + retention_ms > now_ms then
       local ok, err = pcall(function()
         local last = string.format('%d', s.last)
+        -- `state_events` is the hash's count of events when its `state` was last known to be the
+        -- session's: an older hookd counts its events but writes no state, so a state whose count is
+        -- behind is one an older hookd's later events left stale (the reader takes last_hook then).
+        -- A batch that gives no state keeps one that was current, and leaves a stale one stale.
+        local before = redis.call('HMGET', key, 'events', 'state_events')
+        local total = redis.call('HINCRBY', key, 'events', s.events)
         local set = {'host', host, 'last_seen_ms', last, 'last_hook', s.hook}
         if s.tool then set[#set + 1] = 'last_tool'; set[#set + 1] = s.tool end
         if s.cwd then set[#set + 1] = 'cwd'; set[#set + 1] = s.cwd end
         if s.model then set[#set + 1] = 'model'; set[#set + 1] = s.model end
         if s.state then set[#set + 1] = 'state'; set[#set + 1] = s.state end
+        if s.state or before[1] == before[2] then
+          set[#set + 1] = 'state_events'; set[#set + 1] = string.format('%d', total)
+        end
         redis.call('HSET', key, unpack(set))
         redis.call('HSETNX', key, 'first_seen_ms', string.format('%d', s.first))
-        redis.call('HINCRBY', key, 'events', s.events)
         redis.call('HINCRBY', key, 'tool_calls', s.calls)
         redis.call('HINCRBY', key, 'tool_failures', s.failures)
         for hook, n in pairs(s.hooks) do

@@ -34,9 +34,12 @@ def state_after(hook: str, notification_type: object = None) -> str:
 
 
 def indexed_state(row: dict[str, str]) -> str:
-    """A session's state from its hash in the index. An older hookd wrote no `state`, only the
-    hook of the session's last event (`last_hook`), which tells as much as that hook does."""
+    """A session's state from its hash in the index. An older hookd writes no `state`, only the
+    hook of the session's last event (`last_hook`), which tells as much as that hook does. The
+    `state` is taken only while it is the last event's: PUBLISH_BATCH writes beside it the hash's
+    count of events it was known at (`state_events`), and an older hookd's events since (an upgrade
+    then a downgrade) count on without it."""
     state = row.get("state", "")
-    if state in STATES:
+    if state in STATES and row.get("state_events") == row.get("events"):
         return state
     return state_after(row.get("last_hook", "")) or "running"

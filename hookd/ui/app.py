@@ -174,14 +174,29 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
         return _raw(head + b',"events":' + join(found) + b"}")
 
     async def sessions(request: Request) -> Response:
-        indexed = {}
+        """The most recently active sessions, memory's and the index's merged. The header
+        ``x-more-sessions`` says there are more than were answered (the page says so)."""
+        limit = _limit(request, 500)
+        indexed: dict[str, dict[str, str]] = {}
         if not reader.error:
-            indexed = {row["s"]: row for row in await index_of("sessions", index_reads.indexed_sessions(), [])}
+            read = index_reads.indexed_sessions(limit + 1)
+            indexed = {row["s"]: row for row in await index_of("sessions", read, [])}
         rows = {sid: summary_of(sid, summary, indexed.get(sid, {})) for sid, summary in store.sessions.items()}
         for sid, row in indexed.items():
             rows.setdefault(sid, summary_of(sid, None, row))
         ordered = sorted(rows.values(), key=lambda r: r.get("last", 0), reverse=True)
-        return _json(ordered[: _limit(request, 500)])
+        answered = ordered[:limit]
+        # A session memory holds that is not among the index's newest (the UI keeps 5,000, a page
+        # may ask for 2,000) had only what memory saw since the UI started: its counts from then,
+        # and the state of an idle reminder after its Stop. Its own hash says them all.
+        more = len(ordered) > limit or len(indexed) > limit
+        unread = [row["s"] for row in answered if row["s"] not in indexed] if indexed and not reader.error else []
+        if unread:
+            for row in await index_of("sessions", index_reads.indexed_rows(unread), []):
+                indexed[row["s"]] = row
+            answered = [summary_of(r["s"], store.sessions.get(r["s"]), indexed.get(r["s"], {})) for r in answered]
+            answered.sort(key=lambda r: r.get("last", 0), reverse=True)
+        return _json(answered, headers={"x-more-sessions": "1"} if more else None)
 
     async def session(request: Request) -> Response:
         # The page names the session in the query: a path segment `.` or `..` is resolved away by

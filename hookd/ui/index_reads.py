@@ -35,19 +35,24 @@ class IndexReads:
             await awaited("ZREVRANGE", self.client.zrevrange(sessions_key(self.stream), 0, limit - 1)),
             limit,
         )
+        return await self.indexed_rows([sid.decode("utf-8", "replace") for sid in ids])
+
+    async def indexed_rows(self, ids: list[str]) -> list[dict[str, str]]:
+        """The hashes of the sessions named (in one round trip), each with its id as "s"; a session
+        the index has no hash of is left out."""
         if not ids:
             return []
         prefix = session_key_prefix(self.stream)
         pipe = self.client.pipeline(transaction=False)
         for sid in ids:
-            pipe.hgetall(prefix + sid.decode("utf-8", "replace"))
+            pipe.hgetall(prefix + sid)
         # One row Redis refuses (a hash someone made another type: WRONGTYPE) leaves that session
         # to what the stream holds, not every session of the index (hookd status names the key).
         replies = await awaited("HGETALL", pipe.execute(raise_on_error=False))
         rows = [
             {} if isinstance(row, redis.exceptions.ResponseError) else hash_fields("HGETALL", row) for row in replies
         ]
-        return [{"s": sid.decode("utf-8", "replace"), **_text(row)} for sid, row in zip(ids, rows) if row]
+        return [{"s": sid, **_text(row)} for sid, row in zip(ids, rows) if row]
 
 
 def summary_of(sid: str, summary: SessionSummary | None, row: dict[str, str]) -> dict[str, Any]:

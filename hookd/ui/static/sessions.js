@@ -2,7 +2,7 @@
 
 import { $, el } from "./dom.js";
 import { num, stateText, tokensOf, usd, when } from "./format.js";
-import { getJSON } from "./api.js";
+import { answered } from "./api.js";
 
 let sessionsTimer = 0;
 export function refreshSessionsSoon() {
@@ -10,7 +10,10 @@ export function refreshSessionsSoon() {
 }
 
 export async function renderSessions() {
-  const rows = await getJSON("api/sessions");
+  const res = await answered("api/sessions");
+  const rows = await res.json();
+  // Past the newest 500 a session is not listed (the server says so): said, not left to be guessed.
+  $("sessions-more").hidden = !res.headers.get("x-more-sessions");
   const body = $("sessions-body");
   const frag = document.createDocumentFragment();
   for (const s of rows) {
