@@ -17,12 +17,16 @@ event stream as it comes, and reconnects if cut.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
+from collections import Counter
 
+import h11
 import structlog
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from hookd.peers import Throttle
+from hookd.ui.security import HEADERS
 
 log = structlog.get_logger("hookd.ui")
 
@@ -48,6 +52,7 @@ class BoundedH11Protocol(H11Protocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        self.logger = PeerLines(self.logger)  # type: ignore[assignment]
         self._await_head()
         if len(self.connections) > self.max_connections:
             self._make_room()
@@ -86,6 +91,14 @@ class BoundedH11Protocol(H11Protocol):
                 hint="a browser (a stalled tab?) or another client read nothing of its answer or event stream; "
                 "its connection is closed, and a page reconnects by itself",
             )
+
+    def send_400_response(self, msg: str) -> None:
+        """uvicorn's own answer to a request h11 cannot parse (never seen by the app, nor by its
+        Guard), with the headers every answer carries."""
+        body = b"hookd ui: not an HTTP/1.1 request\n"
+        headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"connection", b"close"), *HEADERS]
+        for event in (h11.Response(status_code=400, headers=headers), h11.Data(data=body), h11.EndOfMessage()):
+            self.transport.write(self.conn.send(event) or b"")
 
     def handle_events(self) -> None:
         cycle = self.cycle
@@ -144,3 +157,31 @@ class BoundedH11Protocol(H11Protocol):
                 closed_total=cls.evicted,
                 hint="connections that sent no request are closed to make room (another local user?)",
             )
+
+
+class PeerLines:
+    """uvicorn's logger for one connection. What a peer's request makes uvicorn warn of (a request h11
+    cannot parse, an Upgrade: a WebSocket any web page may open to the port) was a line per request,
+    as many as anyone sent; each is now counted and said at most once in FULL_LOG_EVERY_S."""
+
+    said: Counter[str] = Counter()
+
+    def __init__(self, logger: logging.Logger) -> None:
+        self.logger = logger
+
+    def warning(self, msg: object, *args: object, **kwargs: object) -> None:
+        text = str(msg)[:200]
+        PeerLines.said[text] += 1
+        lines = BoundedH11Protocol.full_lines.ready(("peer", text))
+        if lines is not None:
+            log.warning(
+                "ui_peer_request_refused",
+                said=text,
+                requests=lines,
+                total=PeerLines.said[text],
+                hint="a request that was not the UI's (another program on this host, https:// to its http:// URL, "
+                "or a web page's WebSocket); it was answered and the UI went on",
+            )
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.logger, name)
