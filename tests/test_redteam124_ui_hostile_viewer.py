@@ -61,7 +61,12 @@ def test_every_answer_carries_the_security_headers(hookd, redis_db, tmp_path):
             "no cookie": get(root.encode() + b"/api/status", b"Host: " + host),
             "redirect": get(root.encode(), b"Host: " + host),
             "used token": get(root.encode() + b"/?token=x", b"Host: " + host),
-            "POST": b"POST " + root.encode() + b"/api/sessions HTTP/1.1\r\nHost: " + host + b"\r\nCookie: " + cookie
+            "POST": b"POST "
+            + root.encode()
+            + b"/api/sessions HTTP/1.1\r\nHost: "
+            + host
+            + b"\r\nCookie: "
+            + cookie
             + b"\r\nContent-Length: 0\r\n\r\n",
             "bad id": get(root.encode() + b"/api/envelope/x", b"Host: " + host, b"Cookie: " + cookie),
             "no file": get(root.encode() + b"/static/none.js", b"Host: " + host, b"Cookie: " + cookie),

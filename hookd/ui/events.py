@@ -9,6 +9,7 @@ ever fetched from Redis when a browser asks for one event.
 from __future__ import annotations
 
 import datetime
+import json
 from typing import Any, NamedTuple
 
 import msgspec
@@ -146,7 +147,14 @@ def _read_slowly(raw: bytes) -> _Envelope | None:
     """An envelope msgspec refuses: the daemon takes payloads holding a lone surrogate or an integer
     past 64 bits, which the standard library reads (hookd.jsonl.loads)."""
     try:
-        return msgspec.convert(loads(raw), _Envelope)
+        value = loads(raw)
+        payload = value.get("payload") if isinstance(value, dict) else None
+        if isinstance(payload, dict) and "tool_input" in payload:
+            # A Raw field is made from JSON text only: an object the standard library read failed the
+            # whole envelope, and every tool call with a lone surrogate anywhere in it was left out.
+            text = json.dumps(payload["tool_input"], ensure_ascii=False).encode("utf-8", "surrogatepass")
+            payload["tool_input"] = msgspec.Raw(text.decode("utf-8", "replace").encode())
+        return msgspec.convert(value, _Envelope)
     except (ValueError, RecursionError, msgspec.ValidationError):
         return None
 
