@@ -34,8 +34,9 @@ _KEYWORDS = frozenset({"!", "{", "}", "if", "then", "else", "elif", "fi", "do", 
 _EXPORTS = frozenset({"export", "declare", "typeset", "local", "readonly"})
 _DEPTH = 4  # sh -c, eval, $( ), a function call, inside one another: deeper is not read
 _CALLS = 256
-# A hook's command is a line or a short script; reading costs about a microsecond a character
-# (bench/README.md), so a hostile settings file's cost is bounded by this times its hooks.
+# A hook's command is a line or a short script. Reading is linear but in Python (bench/README.md),
+# so what a hostile settings file costs is bounded by this times its hooks; a longer line is the
+# user's, hookd cannot tell.
 MAX_LINE = 64 * 1024
 _NESTING = 64  # ( ( ( ...: past it, not read
 
