@@ -135,6 +135,8 @@ def _socket_seen(command: str, place: dict[str, str], env: dict[str, str]) -> st
         "export HOOKD_SOCKET=/run/x/h.sock; hook-send Stop",
         "HOOKD_SOCKET=/run/x/h.sock; export HOOKD_SOCKET; hook-send Stop",
         "set -a; HOOKD_SOCKET=/run/x/h.sock; hook-send Stop",
+        "set -o allexport; HOOKD_SOCKET=/run/x/h.sock; set +o allexport; hook-send Stop",
+        "set -a; set +o allexport; HOOKD_SOCKET=/run/x/h.sock; hook-send Stop",
         "HOOKD_SOCKET=/run/x/h.sock && hook-send Stop",
         "(export HOOKD_SOCKET=/run/x/h.sock); hook-send Stop",
         "export HOOKD_SOCKET=/run/x/h.sock | true; hook-send Stop",

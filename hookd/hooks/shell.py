@@ -244,8 +244,11 @@ def _changes_state(argv: list[str], state: _State, found: _Found) -> bool:
         exporting = name == "export" and "n" not in flags or "x" in flags
         for arg in (a for a in args if not a.startswith("-")):
             key, _, value = arg.partition("=")
-            if not exporting:
-                state.exported.pop(key, None) if name == "export" else state.set(key, value) if "=" in arg else None
+            if not exporting and name == "export":  # export -n
+                state.exported.pop(key, None)
+            elif not exporting:
+                if "=" in arg:
+                    state.set(key, value)
             elif "=" in arg:
                 state.assigned.pop(key, None)
                 state.exported[key] = value
@@ -258,10 +261,11 @@ def _changes_state(argv: list[str], state: _State, found: _Found) -> bool:
             state.assigned.pop(key, None)
         return True
     if name == "set":
-        for arg in args:
-            if arg.startswith(("-", "+")) and "a" in arg[1:] and not arg.startswith("--"):
+        for i, arg in enumerate(args):
+            if arg in ("-o", "+o") and args[i + 1 : i + 2] == ["allexport"]:
+                state.allexport = arg == "-o"
+            elif arg.startswith(("-", "+")) and "a" in arg[1:] and not arg.startswith("--"):
                 state.allexport = arg.startswith("-")
-        state.allexport = state.allexport or "allexport" in args and "-o" in args
         return True
     if name == "alias" and any("=" in a for a in args):
         found.doubt(f"{CANNOT}: it defines an alias, which sh expands on later lines and bash does not")
