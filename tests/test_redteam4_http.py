@@ -205,9 +205,10 @@ def test_a_trailer_that_never_ends_is_cut_off_like_a_header(hookd_factory, redis
     assert "bad_header" in daemon.log_text() or "http_request_refused" in daemon.log_text()
 
 
-def test_a_chunked_post_in_small_chunks_with_trailers_is_still_taken(hookd_factory, redis_db):
+def test_a_chunked_post_in_small_chunks_is_still_taken(hookd_factory, redis_db):
     """The control: the framing allowed grows with the chunks, so a body sent a few bytes per
-    chunk, with trailers, is an event like any other."""
+    chunk, with extensions, is an event like any other (trailer fields are refused since the
+    hundred-twenty-third pass: tests/test_redteam123_http_framing.py)."""
     port = free_port()
     daemon = hookd_factory(http_addr=f"127.0.0.1:{port}")
     wait_until(lambda: (daemon.state_dir / "http.token").exists(), what="the token")
@@ -219,6 +220,6 @@ def test_a_chunked_post_in_small_chunks_with_trailers_is_still_taken(hookd_facto
         "Transfer-Encoding: chunked\r\n\r\n"
     ).encode()
     with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
-        s.sendall(head + chunks + b"0\r\n" + b"X-Trailer: t\r\n" * 200 + b"\r\n")
+        s.sendall(head + chunks + b"0\r\n\r\n")
         assert s.recv(4096).startswith(b"HTTP/1.1 200"), "a chunked post was refused"
     assert b"chunked" in wait_for_entries(redis_db, 1)[0][b"envelope"]

@@ -167,7 +167,10 @@ def route(command: str, environ: Mapping[str, str] | None = None) -> Route | Non
     if split is None:
         return None
     variables, program = split
-    env = {**(os.environ if environ is None else environ), **variables}
+    given = os.environ if environ is None else environ
+    # A variable the line sets without exporting reaches hook-send only if it was exported already.
+    unexported = {k: v for k, v in _unexported(command).items() if k in given}
+    env = {**given, **unexported, **variables}
     return Route(_absolute(default_socket_path(env)), _absolute(default_state_dir(env)), program)
 
 
@@ -185,6 +188,13 @@ def client_env(command: str) -> tuple[dict[str, str], str] | None:
         return dict(run.variables), run.program
     variables, rest = split_env(split_command(command))
     return variables, rest[0] if rest else ""
+
+
+def _unexported(command: str) -> dict[str, str]:
+    from hookd.hooks import shell
+
+    reading = shell.read(command)
+    return dict(reading.clients[0].unexported) if reading is not None and reading.clients else {}
 
 
 def _absolute(path: str | None) -> str:

@@ -35,6 +35,7 @@ HTTP_TIMEOUT_S = 2
 SESSION_END_TIMEOUT_S = 1
 
 _NATIVE = re.compile(r"(?:^|/)hook-send-[0-9a-f]{12}$")  # hookd/hooks/native.py's binaries
+_UNQUOTED = str.maketrans("", "", "'\"\\")
 _CLIENT_DIR = re.compile(r"sys\.path\[:0\]=\[(\"(?:[^\"\\]|\\.)*\")\]")
 
 
@@ -89,7 +90,7 @@ def is_hookd(handler: Any, url: str | None = None) -> bool:
             return reading.alone
         # One the shell cannot run, that names the client: hookd's, and hooks status says it cannot be
         # parsed (missing_paths).
-        return ("hook_send" in line or "hook-send" in line) and shell.read(line) is None
+        return _names_client(line) and shell.read(line) is None
     if handler.get("type") == "http":
         env = handler.get("allowedEnvVars")
         return (isinstance(env, list) and TOKEN_VAR in env) or (
@@ -114,11 +115,18 @@ def reading_of(handler: dict[str, Any]) -> shell.Reading | None:
     return reading
 
 
+def _names_client(line: str) -> bool:
+    """Whether the line may name the client: quotes, escapes and continued lines taken out first
+    (``ho'ok'-send``, ``hook-\\<newline>send`` run hook-send)."""
+    plain = line.replace("\\\n", "").translate(_UNQUOTED) if "\\" in line or "'" in line or '"' in line else line
+    return "hook_send" in plain or "hook-send" in plain
+
+
 def _reading(line: str) -> shell.Reading | None:
     # A plain find first, as each check reads every handler of a settings file, most of them other
     # tools': only a link to hook-send by another name lacks both, and it is looked for as the
     # command's first word alone (not a parse of every other tool's command).
-    if "hook_send" not in line and "hook-send" not in line:
+    if not _names_client(line):
         first = line.split(None, 1)[0] if line and not line.isspace() else ""
         if "/" not in first or not shell.links_to_client(first.strip("\"'")):
             return None
@@ -133,6 +141,19 @@ def shared(handler: Any) -> tuple[str, ...]:
         return ()
     reading = reading_of(handler)
     return reading.others if reading is not None else ()
+
+
+def unsure(handler: Any) -> tuple[str, ...]:
+    """Why hookd cannot tell whether a command handler that names hook-send runs it (an alias, a
+    program named by a variable, nesting past the reader's bounds): () when it can. Such a handler
+    is the user's: install and uninstall leave it."""
+    if not isinstance(handler, dict) or handler.get("type") != "command":
+        return ()
+    line = command_line(handler)
+    if not _names_client(line):
+        return ()
+    reading = shell.read(line)
+    return reading.unsure if reading is not None else ()
 
 
 def _to_listener(given: Any, url: str) -> bool:

@@ -152,6 +152,20 @@ def shared(data: Mapping[str, Any], mine: Mapping[str, list[dict[str, Any]]]) ->
     return result
 
 
+def unsure(data: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Command handlers that name hook-send where hookd cannot tell whether they run it: why -> events."""
+    hooks = data.get("hooks")
+    result: dict[str, list[str]] = {}
+    for event, groups in hooks.items() if isinstance(hooks, dict) else ():
+        for group in groups if isinstance(groups, list) else ():
+            handlers = group.get("hooks") if isinstance(group, dict) else None
+            for h in handlers if isinstance(handlers, list) else ():
+                for why in entries.unsure(h):
+                    if event not in result.setdefault(why, []):
+                        result[why].append(event)
+    return result
+
+
 def holds(data: Mapping[str, Any], url: str | None) -> bool:
     """Whether ``data`` holds any handler of hookd's (the walk ends at the first)."""
     hooks = data.get("hooks")

@@ -118,6 +118,12 @@ def describe(
                 "checks do not judge them; to have hookd manage them, give the other commands a hook of their "
                 "own and run hookd hooks install"
             )
+    for why, names in merge.unsure(settings.data).items():
+        notes.append(
+            f"hooks for {reach.events_text(names)} name hook-send, but hookd {why}: they are yours, so hooks "
+            "install and uninstall leave them; to have hookd manage them, write hook-send plainly in its own "
+            "hook (or run hookd hooks install)"
+        )
     doubled = [e for e, hs in handlers.items() if len(hs) > 1]
     if doubled:
         problems.append(f"more than one hookd entry for {', '.join(doubled)} (install again to fix)")

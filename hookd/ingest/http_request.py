@@ -28,6 +28,9 @@ MAX_HEAD_BYTES = 64 * 1024
 # concatenation, unbounded); counted here as it arrives (tests/test_redteam4_http.py).
 MAX_TRAILER_BYTES = 2 * MAX_HEAD_BYTES
 FRAMING_PER_CHUNK = 64
+# Claude Code sends about ten header fields; each costs a callback and a lowercasing, so a head
+# of 64 KiB of tiny fields (ten thousand) is refused by their number, before their bytes.
+MAX_HEADERS = 100
 _CODED = (b"content-encoding", b"transfer-encoding")
 _HEAD, _FRAMING = "the request line and headers", "the chunked body's framing and trailers"
 
@@ -64,6 +67,7 @@ class RequestReader:
     def _reset(self) -> None:
         self.url = b""
         self.head_bytes = 0
+        self.fields = 0  # header fields so far
         self.in_head = False  # a request has begun and its head has not all arrived
         self.head_arrived = 0  # bytes fed while in the head, counted by the piece
         self.authorization: bytes | None = None
@@ -145,6 +149,17 @@ class RequestReader:
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self._count_head(len(name) + len(value))
+        if not self.in_head:  # a chunked body's trailer: judged after the head, so never taken
+            if self.refusal is None:
+                self.refusal = self.refuse(
+                    Reason.BAD_HEADER,
+                    400,
+                    "trailer fields after a chunked body are not taken: send the JSON without them",
+                )
+            return
+        self.fields += 1
+        if self.fields > MAX_HEADERS:
+            self._stop(self._header_too_large(f"more than {MAX_HEADERS} header fields", None))
         name = name.lower()
         if name == b"authorization":
             if self.authorization is not None:
@@ -239,6 +254,10 @@ class RequestReader:
         """A body sent compressed (Content-Encoding, or a transfer coding besides chunked): refused,
         naming the coding, never decoded. Claude Code sends plain JSON; a decoder would let a few
         kilobytes expand past max_event_bytes before any limit saw them (a decompression bomb)."""
+        if b"transfer-encoding" in self.codings and self.parser.get_http_version() == "1.0":
+            # RFC 9112 6.1: an HTTP/1.0 message's framing is faulty when it names a transfer coding
+            message = "an HTTP/1.0 request has no Transfer-Encoding: send HTTP/1.1, or a Content-Length"
+            return then_close(self.refuse(Reason.BAD_HEADER, 400, message))
         transfer = [c for c in self.codings.get(b"transfer-encoding", []) if c != b"chunked"]
         content = [c for c in self.codings.get(b"content-encoding", []) if c != b"identity"]
         if transfer:  # RFC 9112 6.1: a transfer coding the server does not understand is 501
@@ -262,9 +281,10 @@ class RequestReader:
         if self.head_bytes > MAX_HEAD_BYTES:
             self._stop(self._header_too_large(_HEAD, MAX_HEAD_BYTES))
 
-    def _header_too_large(self, what: str, limit: int) -> Answer:
+    def _header_too_large(self, what: str, limit: int | None) -> Answer:
         """431, and the connection closes: nothing after an oversized head or framing is read."""
-        return then_close(self.refuse(Reason.BAD_HEADER, 431, f"{what} exceed {limit} bytes"))
+        said = what if limit is None else f"{what} exceed {limit} bytes"
+        return then_close(self.refuse(Reason.BAD_HEADER, 431, said))
 
     def _stop(self, answer: Answer) -> None:
         self.parsed.append(then_close(answer))
