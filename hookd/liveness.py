@@ -13,12 +13,11 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Mapping
 
 import msgspec
 
 from hookd.policies import FsyncPolicy
-from hookd.waiting_on import Wait, oldest, said
+from hookd.waiting_on import SENTINEL, Wait, oldest, said
 
 # The loop-lag probe's period: lag is how late this timer fires.
 LAG_PROBE_S = 0.1
@@ -167,8 +166,6 @@ def stall_reasons(
     fsync_interval_s: float,
     now: float | None = None,
     ran_again_at: float | None = None,
-    asked: Mapping[str, float] | None = None,
-    ask_deadline_s: float | None = None,
     waits: dict[int, Wait] | None = None,
 ) -> list[str]:
     """Why hookd is not making progress, or [] when it is.
@@ -180,9 +177,8 @@ def stall_reasons(
     flusher is stalled when an fsync has run that long, or under
     ``spool_fsync=interval`` none has completed for that long past its period.
     ``ran_again_at`` (LoopLag.ran_again_at): times before it count from it, the time the loop
-    did not run being no task's stall. ``asked``: behind Sentinel, the sentinels an ask waits for that have
-    not answered (address: since), named as what the attempt waits on, with ``ask_deadline_s``, its bound;
-    ``waits``: the other steps it may wait on (waiting_on.py), the oldest named.
+    did not run being no task's stall. ``waits``: the steps it may wait on (waiting_on.py), the oldest named;
+    behind Sentinel, the sentinels an ask waits for that have not answered, named together with the ask's bound.
     """
     now = time.monotonic() if now is None else now
 
@@ -196,8 +192,9 @@ def stall_reasons(
         if busy is not None and now - busy > stall_after_s + progress.publish_extra_s:
             count = f"{waiting_events:,} {'event waits' if waiting_events == 1 else 'events wait'}"
             step = oldest(waits or {})
+            asked = [wait for wait in (waits or {}).values() if wait.what == SENTINEL]
             if asked:
-                reasons.append(_asking_sentinels(asked, ask_deadline_s, now - busy, now, count, stall_after_s))
+                reasons.append(_asking_sentinels(asked, now - busy, now, count, stall_after_s))
             elif step is not None:
                 reasons.append(
                     f"the publisher has waited {now - busy:.1f}s while {count} (stall_after_s={stall_after_s:g}), "
@@ -233,11 +230,11 @@ def stall_reasons(
     return reasons
 
 
-def _asking_sentinels(
-    asked: Mapping[str, float], deadline_s: float | None, busy_s: float, now: float, waits: str, stall_after_s: float
-) -> str:
-    """The stall of a batch that waits on the sentinels' answer: which of them, since when, and what bounds it."""
-    named = ", ".join(f"{address} for {now - since:.1f}s" for address, since in sorted(asked.items()))
+def _asking_sentinels(asked: list[Wait], busy_s: float, now: float, waits: str, stall_after_s: float) -> str:
+    """The stall of a batch that waits on the sentinels' answer: which of them, since when, and what bounds it
+    (one deadline, the asks' at once: sentinel_ask.py)."""
+    named = ", ".join(f"{w.address} for {now - w.since:.1f}s" for w in sorted(asked, key=lambda w: w.address))
+    deadline_s = asked[0].bound_s
     bound = (
         "no bound: redis_timeout_s is unset"
         if deadline_s is None

@@ -73,12 +73,9 @@ class RedisHealth(msgspec.Struct):
     # ... and those whose ask failed otherwise (address: the reason said), how many times in this run.
     sentinels_failing: dict[str, str] = msgspec.field(default_factory=dict)
     sentinel_failures: int = 0
-    # ... and those an ask waits for that have not answered yet (address: since, monotonic), and how long the
-    # ask waits for them at most: status names them while a batch waits on them.
-    sentinels_asked: dict[str, float] = msgspec.field(default_factory=dict)
-    sentinel_ask_deadline_s: float | None = None
-    # The steps a connection of the publisher's client waits on now (a connect, a Cluster seed's slot map, a
-    # name's resolution: publish/waits.py), each under a key of its own: status names them, and a stall the oldest.
+    # The steps the publisher's client waits on now (a connect, its handshake, a Cluster seed's slot map, a name's
+    # resolution, a sentinel's answer: waiting_on.py), each under a key of its own: status names them, a stall the
+    # oldest (the sentinels being asked together).
     waits: dict[int, Wait] = msgspec.field(default_factory=dict)
 
 

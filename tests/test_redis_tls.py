@@ -197,3 +197,32 @@ def test_a_tls_file_that_does_not_exist_is_named_at_start(tmp_path):
     with pytest.raises(Exception) as caught:
         settings("rediss://127.0.0.1:6379/0", redis_tls_ca_file=str(tmp_path / "nope.pem"))
     assert "redis_tls_ca_file" in str(caught.value) and "does not exist" in str(caught.value)
+
+
+def test_redis_tls_server_name_is_checked_for_a_clusters_nodes_too(named_redis, certs):
+    """redis_cluster with redis_tls_server_name (the hundred-twenty-fifth pass): each node's certificate is checked
+    against that name, as one server's is, by the daemon's client and hookd tail's. Before: a Cluster's connections
+    ignored the setting ("IP address mismatch, certificate is not valid for '127.0.0.1'"). The server is no Cluster:
+    past the TLS handshake, it refuses CLUSTER SLOTS."""
+    named = settings(
+        named_redis.tls_url,
+        redis_cluster="true",
+        redis_tls_ca_file=str(certs.ca.cert),
+        redis_tls_server_name="redis.test",
+    )
+
+    async def daemons() -> None:
+        client = connect(RedisSettings.from_config(named))
+        try:
+            await client.ping()
+        finally:
+            await client.aclose()
+
+    with pytest.raises(redis.exceptions.RedisClusterException) as refused:
+        asyncio.run(daemons())
+    assert "Cluster mode is not enabled on this node" in str(refused.value), refused.value
+    assert "mismatch" not in str(refused.value), refused.value
+    tails = connect_sync(RedisSettings.from_config(named))  # hookd tail's: asks the seed at its first command
+    with pytest.raises(redis.exceptions.ConnectionError) as refused:  # topology.LazyCluster's
+        tails.ping()
+    assert "Cluster mode is not enabled on this node" in str(refused.value), refused.value

@@ -14,6 +14,7 @@ import pytest
 
 from hookd.console.settings import load
 from hookd.liveness import Progress, stall_reasons
+from hookd.waiting_on import SENTINEL, Wait
 from secure_redis import send_events
 from test_faults import log_records
 from test_status import live_status, wait_status
@@ -101,14 +102,16 @@ def test_a_silent_sentinels_ask_ends_within_stall_after_s_and_status_names_it_me
     send_events(daemon, range(2))
     asked = wait_status(
         daemon,
-        lambda s: s["redis"].get("sentinels_asked_s", {}).get(silent_sentinel, 0) >= 1,
+        lambda s: _asked_s(s).get(silent_sentinel, 0) >= 1,
         "the silent sentinel listed as asked for a second",
         timeout=30,
     )
-    assert asked["redis"]["sentinel_ask_deadline_s"] == 9
+    (wait,) = [w for w in asked["redis"]["waiting_on"] if w["address"] == silent_sentinel]
+    assert wait["what"] == SENTINEL and wait["bound_s"] == 9, wait
+    assert wait["bound_by"] == "redis_connect_timeout_s + redis_timeout_s", wait
     code, document = status.gather(hookd_config.load({}, daemon.env))  # what `hookd status` shows
     shown = status_text.render(document, code, False)
-    assert f"sentinel {silent_sentinel}: asked" in shown and "no answer yet, waited for 9s at most" in shown, shown
+    assert f"waiting on {SENTINEL} {silent_sentinel} for" in shown and "it ends at 9s" in shown, shown
 
     def mute_said():
         return [r for r in log_records(daemon) if r.get("event") == "redis_sentinel_mute"]
@@ -116,8 +119,13 @@ def test_a_silent_sentinels_ask_ends_within_stall_after_s_and_status_names_it_me
     said = wait_until(mute_said, timeout=60, what="redis_sentinel_mute logged")
     assert said[0]["error"] == "no answer within 9s", said[0]  # before: within 17s, past stall_after_s
     after = live_status(daemon)
-    assert after is not None and silent_sentinel not in after["redis"]["sentinels_asked_s"], after["redis"]
+    assert after is not None and silent_sentinel not in _asked_s(after), after["redis"]
     assert after["redis"]["sentinels_mute"] == [silent_sentinel]
+
+
+def _asked_s(status: dict) -> dict[str, float]:
+    """The sentinels status says an ask waits for (address: for how long), from its steps waited on."""
+    return {w["address"]: w["for_s"] for w in status["redis"].get("waiting_on") or () if w["what"] == SENTINEL}
 
 
 def test_the_defaults_with_a_sentinel_password_are_accepted():
@@ -129,9 +137,9 @@ def test_a_stall_while_the_sentinels_are_asked_names_the_sentinel_and_its_bound(
     """Before: "waited 12.0s for Redis's answer to one batch", whatever the batch waited on."""
     now = 1000.0
     progress = Progress(publish_attempt_at=now - 12, publish_busy_since=now - 12, flush_at=now)
-    reasons = stall_reasons(
-        progress, 3, 10, "interval", 0.2, now, asked={"10.0.0.5:26379": now - 5.5}, ask_deadline_s=6
-    )
+    bound_by, fix = "redis_connect_timeout_s + redis_timeout_s", "start it again"
+    waits = {1: Wait(SENTINEL, "10.0.0.5:26379", now - 5.5, 6, bound_by, fix)}
+    reasons = stall_reasons(progress, 3, 10, "interval", 0.2, now, waits=waits)
     assert len(reasons) == 1, reasons
     assert "no answer yet from sentinel 10.0.0.5:26379 for 5.5s" in reasons[0], reasons
     assert "the ask ends at 6s (redis_connect_timeout_s + redis_timeout_s)" in reasons[0], reasons

@@ -82,7 +82,8 @@ def test_a_tls_handshake_nobody_answers_stalls_naming_the_connect(hookd_factory,
 
 def test_silent_cluster_seeds_stall_naming_the_seed_asked_and_the_bound(hookd_factory, silent):
     """Two Cluster seeds that take the connection and never answer, redis_timeout_s 30 (each seed is given
-    redis_connect_timeout_s + redis_timeout_s per reply: the handshake's HELLO and CLIENT SETNAME, then CLUSTER SLOTS).
+    redis_connect_timeout_s + redis_timeout_s per reply: the handshake's PING, HELLO and CLIENT SETNAME, then CLUSTER
+    SLOTS).
     Before: the stall said "waited N s for Redis's answer to one batch", never the seed nor redis_cluster."""
     first, second = silent(), silent()
     daemon = hookd_factory(
@@ -97,7 +98,8 @@ def test_silent_cluster_seeds_stall_naming_the_seed_asked_and_the_bound(hookd_fa
     status = stalled_on(daemon, "the Cluster's slot map (CLUSTER SLOTS")
     reason = next(r for r in status["stalled"] if "slot map" in r)
     assert first in reason or second in reason, reason
-    assert "it ends at 91s (redis_connect_timeout_s + 3 x redis_timeout_s, one per reply)" in reason, reason
+    # the hundred-twenty-fifth pass: 4 replies, the health check's PING before HELLO counted (it said 3, 91s)
+    assert "it ends at 121s (redis_connect_timeout_s + 4 x redis_timeout_s, one per reply)" in reason, reason
     assert "the 2 seeds of redis_cluster one after another" in reason, reason
     assert "take it out of redis_cluster" in reason, reason
 
@@ -188,16 +190,17 @@ def test_the_master_watch_resolution_is_bounded_when_the_resolver_hangs(tmp_path
 
 
 def test_a_sentinel_ask_is_kept_in_health_itself_and_its_deadline_said_from_the_start():
-    """The mend: the ask in flight is written to status's own dict (not a copy made at each ask's start and end),
-    and the deadline, which never changes, is set once, when the asks are given to status. Before: no deadline in
-    status until the first ask began."""
+    """The mend: the ask in flight is written to status's own record (not a copy made at each ask's start and
+    end), and its deadline is said with it from the start. Before: no deadline in status until the first ask
+    began. Since the hundred-twenty-fifth pass, that record is health.waits, one Wait per sentinel asked."""
     from hookd.publish.sentinel_ask import Asks
     from hookd.state import RedisHealth
+    from hookd.waiting_on import SENTINEL
 
     async def run() -> None:
         asks, health = Asks(["10.0.0.5:26379"], 6.0), RedisHealth()
         asks.health = health
-        assert health.sentinel_ask_deadline_s == 6.0 and asks.asking is health.sentinels_asked
+        assert asks.waits is health.waits
         asked, answered = asyncio.Event(), asyncio.Event()
 
         async def ask() -> str:
@@ -207,10 +210,11 @@ def test_a_sentinel_ask_is_kept_in_health_itself_and_its_deadline_said_from_the_
 
         pending = asyncio.ensure_future(asks.ask([ask]))
         await asked.wait()
-        assert list(health.sentinels_asked) == ["10.0.0.5:26379"], health.sentinels_asked
+        (wait,) = health.waits.values()
+        assert (wait.what, wait.address, wait.bound_s) == (SENTINEL, "10.0.0.5:26379", 6.0), wait
         answered.set()
         assert await pending == ["answer"]
-        assert health.sentinels_asked == {}
+        assert health.waits == {}
 
     asyncio.run(run())
 

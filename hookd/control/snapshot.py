@@ -98,10 +98,6 @@ def take(
             "sentinel_mutes": state.redis.sentinel_mutes,
             "sentinels_failing": dict(state.redis.sentinels_failing),
             "sentinel_failures": state.redis.sentinel_failures,
-            "sentinels_asked_s": {
-                address: round(elapsed - since, 1) for address, since in state.redis.sentinels_asked.items()
-            },
-            "sentinel_ask_deadline_s": state.redis.sentinel_ask_deadline_s,
             "waiting_on": [
                 {
                     "what": wait.what,

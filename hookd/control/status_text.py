@@ -65,18 +65,9 @@ def render(status: dict[str, Any], code: int, color: bool) -> str:
         mute = ", ".join(visible(address) for address in redis["sentinels_mute"])
         times = plural(redis["sentinel_mutes"], "time")
         rows.append(("", paint(f"! sentinel {mute} mute: asked in the background, not waited for ({times})", YELLOW)))
-    # The master watch asks every second: an ask under a second old is its ordinary round, not news.
-    for address, waited_s in (redis.get("sentinels_asked_s") or {}).items():
-        if waited_s >= 1:
-            bound = redis.get("sentinel_ask_deadline_s")
-            within = (
-                "" if bound is None else f", waited for {bound:g}s at most (redis_connect_timeout_s + redis_timeout_s)"
-            )
-            rows.append(
-                ("", paint(f"! sentinel {visible(address)}: asked {waited_s:.1f}s ago, no answer yet{within}", YELLOW))
-            )
     for wait in redis.get("waiting_on") or ():
-        if wait["for_s"] >= 1:  # a connect or a seed's answer under a second old is the ordinary round
+        # a step under a second old is the ordinary round (the master watch asks the sentinels every second)
+        if wait["for_s"] >= 1:
             rows.append(("", paint(f"! waiting on {visible(wait['line'])}", YELLOW)))
     for address, reason in (redis.get("sentinels_failing") or {}).items():
         rows.append(("", paint(f"! sentinel {visible(address)}: {visible(reason)}", YELLOW)))

@@ -106,8 +106,6 @@ class DaemonParts:
             config.spool_fsync_interval_ms / 1000,
             now,
             ran_again_at,
-            self.state.redis.sentinels_asked,
-            self.state.redis.sentinel_ask_deadline_s,
             self.state.redis.waits,
         )
         reasons += self.socket_problems()

@@ -145,7 +145,8 @@ def connect(
     else:  # each node's, the seeds' and those it learns of (from the shared connection_kwargs)
         manager = client.nodes_manager
         base = manager.connection_kwargs.get("connection_class", aioredis.Connection)
-        resolving = type(base.__name__, (ResolvesOffLoop, base), {})
+        named = (*_named(settings), ResolvesOffLoop, base)  # redis_tls_server_name, as for one server
+        resolving = type(base.__name__, named, {"server_name": settings.tls_server_name})
         limited = bounded(resolving, reply_bytes, accounts=settings.server_accounts)
         manager.connection_kwargs["connection_class"] = limited
         for node in manager.startup_nodes.values():
@@ -164,7 +165,7 @@ def connect_sync(
         # A blocking Cluster client asks its seeds for the slots as it is made, and makes each
         # node's pool from redis_url's options, whose connection_class (rediss://) overrides one
         # passed beside it: the bound goes in through the pool class instead.
-        pool_class = bounded_pool(reply_bytes, settings.server_accounts)
+        pool_class = bounded_pool(reply_bytes, settings.server_accounts, server_name(settings))
         return topology.sync_client(settings, connection_pool_class=pool_class, **kwargs)
     if settings.sentinel:
         client = topology.sync_client(settings, **kwargs, **NO_PUSH_READS)
@@ -176,15 +177,29 @@ def connect_sync(
     return client
 
 
-def bounded_pool(reply_bytes: int, accounts: Iterable[str]) -> type[redis.ConnectionPool]:
+def bounded_pool(reply_bytes: int, accounts: Iterable[str], checked_name: str = "") -> type[redis.ConnectionPool]:
     """A blocking connection pool whose connections, of whatever class it is given, read
-    replies bounded at ``reply_bytes`` and trust a server of ``accounts`` (replies.bounded)."""
+    replies bounded at ``reply_bytes`` and trust a server of ``accounts`` (replies.bounded), and
+    check each server's certificate against ``checked_name`` when one is given (ServerName)."""
 
     class BoundedPool(redis.ConnectionPool):
         def __init__(self, connection_class: type = redis.Connection, **kwargs: Any) -> None:
+            if checked_name:
+                named = (ServerName, connection_class)
+                connection_class = type(connection_class.__name__, named, {"server_name": checked_name})
             super().__init__(connection_class=bounded(connection_class, reply_bytes, accounts=accounts), **kwargs)
 
     return BoundedPool
+
+
+def server_name(settings: RedisSettings) -> str:
+    """redis_tls_server_name when it applies (TLS), else "": the name every connection's certificate is checked
+    against, a Cluster's nodes' too, whose addresses the seed hands out."""
+    return settings.tls_server_name if uses_tls(settings) else ""
+
+
+def _named(settings: RedisSettings) -> tuple[type, ...]:
+    return (ServerName,) if server_name(settings) else ()
 
 
 def _specialise(
@@ -192,8 +207,7 @@ def _specialise(
 ) -> None:
     """The pool's connections with ``mixins``, the TLS server name when one is set, and replies
     refused past ``reply_bytes``."""
-    if settings.tls_server_name and uses_tls(settings):
-        mixins = (ServerName, *mixins)
+    mixins = (*_named(settings), *mixins)
     base = pool.connection_class
     if mixins:
         base = type(f"Hookd{base.__name__}", (*mixins, base), {"server_name": settings.tls_server_name})

@@ -27,8 +27,8 @@ from redis.asyncio.sentinel import SentinelConnectionPool
 from hookd.publish.resolve import lookup
 from hookd.publish.sentinel import NoMaster
 from hookd.publish.topology import FAILURES
-from hookd.publish.waits import RESOLVE, waiting
-from hookd.waiting_on import Wait
+from hookd.publish.waits import RESOLVE
+from hookd.waiting_on import Wait, waiting
 
 WATCH_S = 1.0
 RESOLVE_FIX = (

@@ -46,21 +46,25 @@ class ResolvesOffLoop:
         if not host or getattr(conn, "path", None) or numeric(host):
             await super()._connect()  # type: ignore[misc]
             return
-        # TimeoutError and gaierror are redis-py's connect's to say, as from its own lookup
-        found = await lookup(host, conn.port, conn.socket_connect_timeout)
-        addresses = list(dict.fromkeys(str(info[4][0]) for info in found))
-        try:
-            for index, self._resolved in enumerate(addresses):
-                try:
-                    await super()._connect()  # type: ignore[misc]
-                    return
-                except TimeoutError:
-                    raise
-                except OSError:
-                    if index == len(addresses) - 1:
+        # One bound for the lookup and every address tried, as the loop's connect to a name had: redis-py's
+        # _connect bounds each try on its own, which after a lookup near its bound doubled the connect's
+        # (status and a stall say redis_connect_timeout_s). TimeoutError and gaierror are redis-py's connect's
+        # to say, as from its own lookup.
+        async with asyncio.timeout(conn.socket_connect_timeout):
+            found = await lookup(host, conn.port, None)
+            addresses = list(dict.fromkeys(str(info[4][0]) for info in found))
+            try:
+                for index, self._resolved in enumerate(addresses):
+                    try:
+                        await super()._connect()  # type: ignore[misc]
+                        return
+                    except TimeoutError:
                         raise
-        finally:
-            self._resolved = None
+                    except OSError:
+                        if index == len(addresses) - 1:
+                            raise
+            finally:
+                self._resolved = None
 
     def _connection_arguments(self) -> Any:
         arguments = dict(super()._connection_arguments())  # type: ignore[misc]

@@ -17,7 +17,6 @@ from hookd.publish.acl import ACL_CHECK
 from hookd.publish.session_index import (
     index_fields,
     index_id,
-    notification_type,
     session_key_prefix,
     sessions_key,
     short_name,
@@ -154,19 +153,21 @@ def batch_args(settings: PublishSettings, events: Sequence[ScriptEvent], after: 
                 "",
             )
         return args
-    # The index keeps each session's latest cwd and model, so only the session's last event
-    # in the batch has its envelope read for them; the others give their arrival time only.
+    # The index keeps each session's latest cwd and model, so only the session's last event in the batch has its
+    # envelope read for them; the others give their arrival time only. An envelope is read once at most: for
+    # those, a replayed file's event (its arrival time, received_at) and a Notification (its type, for the state).
     last = {event.session: n for n, event in enumerate(events)}
     for n, event in enumerate(events):
-        if last[event.session] == n:
-            at_ms, cwd, model = index_fields(event.received_ns, event.envelope)
+        notifies = event.hook == "Notification"
+        if last[event.session] == n or notifies or not event.received_ns:
+            at_ms, cwd, model, notified = index_fields(event.received_ns, event.envelope)
+            if last[event.session] != n:
+                cwd, model = "", ""
         else:
-            at_ms, cwd, model = event.received_ns // 1_000_000, "", ""
-            if not at_ms:
-                at_ms = index_fields(0, event.envelope)[0]  # a replayed file's event
+            at_ms, cwd, model, notified = event.received_ns // 1_000_000, "", "", None
         session = index_id(event.session)
         hook, tool = short_name(event.hook), short_name(event.tool)
-        state = state_after(event.hook, notification_type(event.envelope) if event.hook == "Notification" else None)
+        state = state_after(event.hook, notified if notifies else None)
         args += (event.seq, event.event_id, hook, session, tool, event.envelope, at_ms, cwd, model, state)
     return args
 

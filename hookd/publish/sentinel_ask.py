@@ -25,6 +25,7 @@ import redis.exceptions
 import structlog
 
 from hookd.state import RedisHealth
+from hookd.waiting_on import SENTINEL, Wait, waiting
 
 log = structlog.get_logger("hookd.publish")
 
@@ -110,8 +111,8 @@ class Asks:
         self.describe: Callable[[BaseException], str] = str
         self._health: RedisHealth | None = None
         self.say: Callable[[str], None] | None = None
-        # A sentinel waited for and not answered yet: since (monotonic). In the daemon, health's own dict.
-        self.asking: dict[str, float] = {}
+        # In the daemon, health's steps waited on (waiting_on.py): each sentinel waited for and not answered yet.
+        self.waits: dict[int, Wait] | None = None
         self._background: dict[str, asyncio.Task[Any]] = {}
 
     @property
@@ -120,12 +121,9 @@ class Asks:
 
     @health.setter
     def health(self, health: RedisHealth | None) -> None:
-        """Status's: the asks in flight written to ``health`` as they start and end, their deadline once."""
+        """Status's: the asks in flight kept in ``health.waits`` as they start and end, with their deadline."""
         self._health = health
-        if health is not None:
-            health.sentinels_asked.update(self.asking)
-            self.asking = health.sentinels_asked
-            health.sentinel_ask_deadline_s = self.deadline
+        self.waits = None if health is None else health.waits
 
     async def ask(self, asks: Sequence[Callable[[], Awaitable[Any]]]) -> list[Any]:
         """Each sentinel's answer or failure, in order; a mute one's Mute while its background ask is out."""
@@ -153,12 +151,14 @@ class Asks:
         return answers
 
     async def _asked(self, address: str, since: float, make: Callable[[], Awaitable[Any]]) -> Any:
-        """``make``'s answer, ``address`` kept in ``asking`` (status: the sentinel a stall waits on) until then."""
-        self.asking[address] = since
-        try:
+        """``make``'s answer, ``address`` kept in ``waits`` (status: the sentinel a stall waits on) until then."""
+        fix = (
+            "a sentinel not answered by then is asked in the background, not waited for; if it stays silent, "
+            "start it again or take it out of redis_sentinel"
+        )
+        bound_by = "redis_connect_timeout_s + redis_timeout_s"
+        with waiting(self.waits, Wait(SENTINEL, address, since, self.deadline, bound_by, fix)):
             return await make()
-        finally:
-            self.asking.pop(address, None)
 
     def _failed(self, address: str, error: BaseException) -> None:
         reason = self.describe(error)

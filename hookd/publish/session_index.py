@@ -74,8 +74,9 @@ def index_id(session_id: str) -> str:
     return short_name(session_id, MAX_SESSION_ID_BYTES)
 
 
-class _PayloadCwd(msgspec.Struct, frozen=True):
+class _IndexPayload(msgspec.Struct, frozen=True):
     cwd: Any = None
+    notification_type: Any = None
 
 
 class _IndexHead(msgspec.Struct):
@@ -83,7 +84,7 @@ class _IndexHead(msgspec.Struct):
 
     received_at: Any = None
     model: Any = None
-    payload: _PayloadCwd = _PayloadCwd()
+    payload: _IndexPayload = _IndexPayload()
 
 
 _head_decoder = msgspec.json.Decoder(_IndexHead)
@@ -93,12 +94,13 @@ class IndexFields(NamedTuple):
     at_ms: int
     cwd: str
     model: str
+    notification_type: object  # a Notification's type, for its session's state (session_state.py); any JSON value
 
 
 def index_fields(received_ns: int, envelope: bytes) -> IndexFields:
-    """When the event arrived, and the session's cwd and model, from an event's envelope.
+    """When the event arrived, the session's cwd and model, and a Notification's type, from an event's envelope.
 
-    Decoding skips over the payload; only ``cwd`` is kept. An envelope this
+    Decoding skips over the payload; only ``cwd`` and ``notification_type`` are kept. An envelope this
     cannot read (not hookd's, or with a lone surrogate) gives empty fields.
     """
     try:
@@ -108,26 +110,7 @@ def index_fields(received_ns: int, envelope: bytes) -> IndexFields:
     at_ms = received_ns // 1_000_000 if received_ns else _parse_ms(head.received_at)
     cwd = short_name(head.payload.cwd, MAX_CWD_BYTES) if isinstance(head.payload.cwd, str) else ""
     model = short_name(head.model) if isinstance(head.model, str) else ""
-    return IndexFields(at_ms, cwd, model)
-
-
-class _NotificationPayload(msgspec.Struct, frozen=True):
-    notification_type: Any = None
-
-
-class _Notification(msgspec.Struct):
-    payload: _NotificationPayload = _NotificationPayload()
-
-
-_notification_decoder = msgspec.json.Decoder(_Notification)
-
-
-def notification_type(envelope: bytes) -> object:
-    """A Notification's type from its envelope (None when it cannot be read), for its session's state."""
-    try:
-        return _notification_decoder.decode(envelope).payload.notification_type
-    except (msgspec.DecodeError, RecursionError):
-        return None
+    return IndexFields(at_ms, cwd, model, head.payload.notification_type)
 
 
 def _parse_ms(text: Any) -> int:

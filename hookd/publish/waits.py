@@ -1,51 +1,39 @@
 """The steps the publisher's connections wait on, kept in RedisHealth.waits (hookd/waiting_on.py) while they run.
 
 Mixed into the connection classes of the daemon's client (report_to): the connect (its name resolution, TCP and
-TLS handshake, redis-py's ``_connect`` under redis_connect_timeout_s) and, behind a Cluster, each seed's answer
-to CLUSTER SLOTS (its connect and handshake first), which redis-py's slot refresh asks of the seeds one after
-another. A batch held up by one of them then stalls naming it, not as Redis slow to answer the batch.
+TLS handshake, redis-py's ``_connect`` under redis_connect_timeout_s), the handshake after it (HELLO or AUTH,
+CLIENT SETNAME, SELECT, a health check's PING: one redis_timeout_s per reply) and, behind a Cluster, each seed's answer to CLUSTER SLOTS
+(its connect and handshake first), which redis-py's slot refresh asks of the seeds one after another. A batch held
+up by one of them then stalls naming it, not as Redis slow to answer the batch.
 """
 
 from __future__ import annotations
 
-import contextlib
-import itertools
 import time
-from collections.abc import Iterator
 from typing import Any
 
 from redis.asyncio.cluster import RedisCluster
 
 from hookd.publish.replies import asks_slots
-from hookd.waiting_on import Wait
-
-_keys = itertools.count()
+from hookd.waiting_on import Wait, begin, end, waiting
 
 CONNECT = "the connect (name resolution, TCP, TLS handshake) to"
 SLOTS = "the Cluster's slot map (CLUSTER SLOTS, after the connect and handshake) from seed"
 RESOLVE = "the resolution of the master's name the sentinels gave,"
+HANDSHAKE = "the handshake after the connect (AUTH or HELLO, CLIENT SETNAME, SELECT) with"
+HANDSHAKE_FIX = (
+    "it took the connection and does not answer (a server stopped with its port open, another service on the "
+    "port, a TLS port asked in plain text or a plain one in TLS): check what listens there, and redis_url's scheme"
+)
 
 
-def begin(waits: dict[int, Wait] | None, wait: Wait) -> int | None:
-    if waits is None:
-        return None
-    key = next(_keys)
-    waits[key] = wait
-    return key
-
-
-def end(waits: dict[int, Wait] | None, key: int | None) -> None:
-    if waits is not None and key is not None:
-        waits.pop(key, None)
-
-
-@contextlib.contextmanager
-def waiting(waits: dict[int, Wait] | None, wait: Wait) -> Iterator[None]:
-    key = begin(waits, wait)
-    try:
-        yield
-    finally:
-        end(waits, key)
+def handshake_replies(conn: Any) -> int:
+    """The replies redis-py's handshake waits for, each up to redis_timeout_s: HELLO (RESP3, redis-py 8's
+    default) or AUTH (with a login under RESP2), CLIENT SETNAME (a client name), SELECT (a db), and without a
+    login a PING before the first of them (its health check: a fresh connection's is due at once)."""
+    login = bool(conn.username or conn.password or conn.credential_provider)
+    replies = bool(login or conn.protocol in (3, "3")) + bool(conn.client_name) + bool(conn.db)
+    return replies + bool(replies and not login and conn.health_check_interval)
 
 
 def address(conn: Any) -> str:
@@ -67,6 +55,18 @@ class SaysWaits:
         wait = Wait(CONNECT, address(self), time.monotonic(), bound, "redis_connect_timeout_s", fix)
         with waiting(self.waits, wait):
             await super()._connect()  # type: ignore[misc]  # its lookup off libuv (resolve.py, from connect)
+
+    async def on_connect_check_health(self, *args: Any, **kwargs: Any) -> None:
+        conn: Any = self
+        replies, each = handshake_replies(conn), conn.socket_timeout
+        if not replies:
+            await super().on_connect_check_health(*args, **kwargs)  # type: ignore[misc]
+            return
+        bound = None if not each else each * replies
+        by = f"{replies} x redis_timeout_s, one per reply"
+        wait = Wait(HANDSHAKE, address(self), time.monotonic(), bound, by, HANDSHAKE_FIX)
+        with waiting(self.waits, wait):
+            await super().on_connect_check_health(*args, **kwargs)  # type: ignore[misc]
 
     async def send_packed_command(self, command: Any, *args: Any, **kwargs: Any) -> None:
         if self.waits is None or not asks_slots(command):
@@ -94,10 +94,9 @@ class SaysWaits:
 
     def _slots_wait(self) -> Wait:
         """One seed's bound: the connect's, then a command's for each reply it waits for, the handshake's
-        (HELLO or AUTH with a login, CLIENT SETNAME, SELECT) and CLUSTER SLOTS's, as redis-py reads them."""
+        (handshake_replies) and CLUSTER SLOTS's, as redis-py reads them."""
         conn: Any = self
-        replies = 1 + bool(conn.client_name) + bool(conn.db)
-        replies += bool(conn.username or conn.password or conn.credential_provider or conn.protocol in (3, "3"))
+        replies = 1 + handshake_replies(conn)
         each = conn.socket_timeout
         bound = None if not each else (conn.socket_connect_timeout or each) + each * replies
         many = f"the {self.seeds} seeds of redis_cluster" if self.seeds > 1 else "each seed"
