@@ -23,6 +23,7 @@ from redis.backoff import NoBackoff
 
 from hookd.publish.connection import NO_SETINFO
 from hookd.publish.replies import bounded
+from hookd.publish.resolve import ResolvesOffLoop
 
 PROBE_TIMEOUT_S = 1.0
 
@@ -41,8 +42,10 @@ async def open_to_all(
     if parts.scheme != "redis" or not host:
         return None
     pool = aioredis.ConnectionPool(
-        # A plain connection: no credentials, no TLS, replies bounded as the publisher's are.
-        connection_class=bounded(aioredis.Connection, accounts=accounts),
+        # A plain connection: no credentials, no TLS, replies bounded as the publisher's are, its host looked
+        # up where a stop does not wait for it (resolve.py): asked through the loop, a lookup the resolver never
+        # answered held hookd's exit after hookd_stopped.
+        connection_class=bounded(type("Connection", (ResolvesOffLoop, aioredis.Connection), {}), accounts=accounts),
         host=host,
         port=port,
         socket_timeout=timeout_s,
