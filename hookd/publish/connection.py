@@ -21,7 +21,7 @@ from hookd.publish import topology
 from hookd.publish.access import login, uses_tls
 from hookd.publish.tls_files import tls_kwargs
 from hookd.publish.replies import PUBLISHER_REPLY_BYTES, bounded
-from hookd.publish.resolve import ResolvesOffLoop
+from hookd.publish.resolve import ResolvesOffLoop, ResolvesWithin
 from hookd.publish.settings import RedisSettings
 
 
@@ -171,7 +171,8 @@ def connect_sync(
     else:
         client = redis.Redis.from_url(settings.url, **kwargs)
     assert isinstance(client, redis.Redis)
-    _specialise(client.connection_pool, settings, reply_bytes)
+    # names looked up within redis_connect_timeout_s, in threads no exit waits for (resolve.py)
+    _specialise(client.connection_pool, settings, reply_bytes, ResolvesWithin)
     _bound_sentinels(client.connection_pool, settings.server_accounts)
     return client
 
@@ -182,7 +183,8 @@ def bounded_pool(reply_bytes: int, accounts: Iterable[str]) -> type[redis.Connec
 
     class BoundedPool(redis.ConnectionPool):
         def __init__(self, connection_class: type = redis.Connection, **kwargs: Any) -> None:
-            super().__init__(connection_class=bounded(connection_class, reply_bytes, accounts=accounts), **kwargs)
+            resolving = type(connection_class.__name__, (ResolvesWithin, connection_class), {})
+            super().__init__(connection_class=bounded(resolving, reply_bytes, accounts=accounts), **kwargs)
 
     return BoundedPool
 
@@ -193,7 +195,7 @@ def _specialise(
     """The pool's connections with ``mixins``, the TLS server name when one is set, and replies
     refused past ``reply_bytes``."""
     if settings.tls_server_name and uses_tls(settings):
-        mixins = (ServerName, *mixins)
+        mixins = (*mixins, ServerName)  # after a Resolves mixin: the name it checks is server_name
     base = pool.connection_class
     if mixins:
         base = type(f"Hookd{base.__name__}", (*mixins, base), {"server_name": settings.tls_server_name})
@@ -209,6 +211,8 @@ def _bound_sentinels(pool: aioredis.ConnectionPool | redis.ConnectionPool, accou
         if isinstance(asked.connection_pool, aioredis.ConnectionPool):
             # connect's: a sentinel's hostname looked up in a thread no stop waits for (resolve.py)
             base = type(base.__name__, (ResolvesOffLoop, base), {})
+        else:
+            base = type(base.__name__, (ResolvesWithin, base), {})
         asked.connection_pool.connection_class = bounded(base, accounts=accounts)
 
 
