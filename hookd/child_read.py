@@ -6,7 +6,8 @@ threads waits in such a call: made in the command itself, or in a thread of it, 
 command (`hookd hooks status`, `hookd status`) as long. The child's answer is one line of JSON on
 a pipe; one not given within the wait is said as the mount not answering, naming the path and the
 fix, and the child is left to end when its filesystem answers. control/offline.py does the same for
-status's reads of the spool and the inbox.
+status's reads of the spool and the inbox. A read may say where it is (``say_at``) before a call that
+may hang: the mount named is that path's.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Hashable
 
+from hookd import place_probe
 from hookd.mounts import not_answering_at
 
 WAIT_S = 2.0
@@ -38,15 +40,17 @@ def read_within(
     still waits (`hookd status --watch`) waits on that child rather than leave another behind on the
     mount. ``verb``: what the command could not do with ``path``, in the message."""
     key = path if key is None else key
+    started = time.monotonic()
     child = _waiting.pop(key, None) or _Child(read)
     try:
-        if not select.select([child.fd], [], [], wait_s)[0]:
-            _waiting[key] = child
-            waited = time.monotonic() - child.started
-            raise NotAnswering(
-                f"cannot {verb} {path} (waited {waited:.1f}s): {not_answering_at(path)}; check that mount"
-            )
-        line = _read_all(child.fd)
+        while not (line := child.answer()):
+            if not select.select([child.fd], [], [], max(0.0, wait_s - (time.monotonic() - started)))[0]:
+                _waiting[key] = child
+                waited = time.monotonic() - child.started
+                where = not_answering_at(child.at or path)
+                raise NotAnswering(f"cannot {verb} {path} (waited {waited:.1f}s): {where}; check that mount")
+            if not child.heard():
+                break
     finally:
         if _waiting.get(key) is not child:
             os.close(child.fd)
@@ -62,11 +66,31 @@ def read_within(
 class _Child:
     def __init__(self, read: Callable[[], Any]) -> None:
         self.started = time.monotonic()
+        self.at: str | None = None  # where the read last said it was (say_at)
+        self._got = b""
         self.fd, write = os.pipe()
         self.pid = os.fork()
         if self.pid == 0:  # the child: never returns
             _answer(read, write)
         os.close(write)
+
+    def heard(self) -> bool:
+        """What the child has written, taken (the pipe is readable); False at its end."""
+        chunk = os.read(self.fd, 65536)
+        self._got += chunk
+        *lines, self._got = self._got.split(b"\n")
+        for line in lines:
+            kind, value = json.loads(line)
+            if kind == "at":
+                self.at = value
+            else:
+                self._answer = line
+        return bool(chunk)
+
+    _answer = b""
+
+    def answer(self) -> bytes:
+        return self._answer
 
 
 _waiting: dict[Hashable, _Child] = {}  # the reads not answered yet, by key
@@ -80,8 +104,9 @@ class Answers:
     kernel never answers it from its caches, so a mount that hung holds it as it holds the command's
     own calls. Each path is asked once per Answers (one command, one round of `status --watch`)."""
 
-    def __init__(self, verb: str = "read") -> None:
+    def __init__(self, verb: str = "read", writes: bool = False) -> None:
         self.verb = verb
+        self.writes = writes  # each path's directory also takes a write (place_probe.writable)
         self._said: dict[str, str | None] = {}  # path -> why it did not answer, None: it did
 
     def check(self, *paths: str) -> None:
@@ -91,7 +116,8 @@ class Answers:
                 continue
             if path not in self._said:
                 try:
-                    read_within(functools.partial(_statvfs, path), path, key=("statvfs", path), verb=self.verb)
+                    asked = functools.partial(_ask, path, self.writes)
+                    read_within(asked, path, key=("statvfs", path, self.writes), verb=self.verb)
                     self._said[path] = None
                 except NotAnswering as exc:
                     self._said[path] = str(exc)
@@ -101,15 +127,24 @@ class Answers:
                 raise NotAnswering(why)
 
 
-def _statvfs(path: str) -> None:
-    os.statvfs(path)
+def _ask(path: str, writes: bool) -> None:
+    real = place_probe.resolved(path, say_at)
+    try:
+        os.statvfs(real)
+    except (FileNotFoundError, NotADirectoryError):
+        if not writes:
+            raise
+    if writes:  # a file the command makes: the directory it is made in takes the probe
+        place_probe.writable(real)
 
 
-def _read_all(fd: int) -> bytes:
-    chunks = []
-    while chunk := os.read(fd, 65536):
-        chunks.append(chunk)
-    return b"".join(chunks)
+_said_to: int | None = None  # in a child: the pipe to the command
+
+
+def say_at(path: str) -> None:
+    """In a child's read: the path it is about to ask, for the message should the call not return."""
+    if _said_to is not None:
+        os.write(_said_to, json.dumps(["at", path]).encode() + b"\n")
 
 
 def only_the_pipe(write: int) -> int:
@@ -126,12 +161,13 @@ def only_the_pipe(write: int) -> int:
 
 
 def _answer(read: Callable[[], Any], write: int) -> None:
-    write = only_the_pipe(write)
+    global _said_to
+    write = _said_to = only_the_pipe(write)
     try:
         try:
             answer = ["value", read()]
         except Exception as exc:  # said to the caller, as the read would have raised in it
             answer = ["error", str(exc)]
-        os.write(write, json.dumps(answer).encode())
+        os.write(write, json.dumps(answer).encode() + b"\n")
     finally:
         os._exit(0)

@@ -97,6 +97,7 @@ LAYERS: list[tuple[set[str], bool]] = [  # (the top-level parts of hookd, may th
             "liveness",
             "mounts",
             "paths",
+            "place_probe",
             "refusals",
             "units",
             "unjoined",

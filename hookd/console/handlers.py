@@ -41,7 +41,7 @@ def cmd_print_hook_command(args: argparse.Namespace) -> int:
     from hookd.hooks.settings import SettingsError
 
     config = load(args)
-    if refused(config.state_dir, verb="use"):  # the native client is built, or found, there
+    if refused(config.state_dir, verb="use", writes=True):  # the native client is built, or found, there
         return exits.FAILURE
     try:
         native, _ = chosen_client(config, dry_run=False)
@@ -61,6 +61,12 @@ def cmd_replay(args: argparse.Namespace) -> int:
     config = load(args)
     if refused(config.state_dir, config.spool_dir, config.inbox_dir):
         return exits.FAILURE
+    if (
+        args.export not in (None, "-")
+        and not args.dry_run
+        and refused(args.export, verb="write to", unchanged=True, writes=True)
+    ):
+        return exits.FAILURE  # the export is a file made beside it, written, fsynced and renamed
     # What the publisher's parts log (a slot on the move, a script loaded again) goes to stderr: stdout
     # is the report, which --json makes one JSON document.
     logs.configure(config.log_format, config.log_level)
@@ -181,7 +187,8 @@ def cmd_hooks(args: argparse.Namespace) -> int:
         paths = [scope_path(args.scope or SCOPES[0])]  # a file to change: no home, no change (SettingError)
     else:  # status of every scope: those without a home are named as such, the others checked
         paths, unnamed = scope_paths()
-    if args.action != "status" and refused(config.state_dir, paths[0], verb="write to", unchanged=True):
+    writes = args.action != "status" and not args.dry_run  # a dry run reads the files only
+    if args.action != "status" and refused(config.state_dir, paths[0], verb="write to", unchanged=True, writes=writes):
         return exits.FAILURE  # before the first write: none is left half done
     try:
         if args.action == "install":
@@ -252,13 +259,12 @@ def cmd_service(args: argparse.Namespace) -> int:
         from hookd.service import ui_units
 
         service = ui_units.for_ui(service, os.environ)
-    # install makes the state directory and the sockets' directories (prepare)
-    places = (
-        installation.state_dir,
-        os.path.dirname(installation.socket),
-        os.path.dirname(installation.control_socket),
-    )
-    if args.action == "install" and not args.dry_run and refused(*places, verb="write to", unchanged=True):
+    # both write the unit files; install makes the state directory and the sockets' directories (prepare)
+    writing = [os.path.dirname(unit.path) for unit in service.files()] if args.action != "status" else []
+    if args.action == "install":
+        writing += [installation.state_dir, os.path.dirname(installation.socket)]
+        writing.append(os.path.dirname(installation.control_socket))
+    if writing and not args.dry_run and refused(*writing, verb="write to", unchanged=True, writes=True):
         return exits.FAILURE
     try:
         if args.action == "status":
@@ -294,7 +300,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
             end="",
         )
         return exits.OK
-    if args.url_file and refused(os.path.dirname(os.path.abspath(args.url_file)), verb="write to"):
+    if args.url_file and refused(os.path.abspath(args.url_file), verb="write to", writes=True):
         return exits.FAILURE
     logs.configure(config.log_format, config.log_level)
     return server.run(config, args.addr, args.history, url_file=args.url_file)

@@ -21,7 +21,7 @@ from hookd.publish import topology
 from hookd.publish.access import login, uses_tls
 from hookd.publish.tls_files import tls_kwargs
 from hookd.publish.replies import PUBLISHER_REPLY_BYTES, bounded
-from hookd.publish.resolve import ResolvesOffLoop
+from hookd.publish.resolve import ResolvesOffLoop, ResolvesWithin
 from hookd.publish.settings import RedisSettings
 
 
@@ -172,7 +172,8 @@ def connect_sync(
     else:
         client = redis.Redis.from_url(settings.url, **kwargs)
     assert isinstance(client, redis.Redis)
-    _specialise(client.connection_pool, settings, reply_bytes)
+    # names looked up within redis_connect_timeout_s, in threads no exit waits for (resolve.py)
+    _specialise(client.connection_pool, settings, reply_bytes, ResolvesWithin)
     _bound_sentinels(client.connection_pool, settings.server_accounts)
     return client
 
@@ -184,10 +185,10 @@ def bounded_pool(reply_bytes: int, accounts: Iterable[str], checked_name: str = 
 
     class BoundedPool(redis.ConnectionPool):
         def __init__(self, connection_class: type = redis.Connection, **kwargs: Any) -> None:
-            if checked_name:
-                named = (ServerName, connection_class)
-                connection_class = type(connection_class.__name__, named, {"server_name": checked_name})
-            super().__init__(connection_class=bounded(connection_class, reply_bytes, accounts=accounts), **kwargs)
+            # ResolvesWithin before ServerName: the name it hands ssl is then server_name, not the URL's host
+            mixins = (ResolvesWithin, ServerName) if checked_name else (ResolvesWithin,)
+            resolving = type(connection_class.__name__, (*mixins, connection_class), {"server_name": checked_name})
+            super().__init__(connection_class=bounded(resolving, reply_bytes, accounts=accounts), **kwargs)
 
     return BoundedPool
 
@@ -207,7 +208,7 @@ def _specialise(
 ) -> None:
     """The pool's connections with ``mixins``, the TLS server name when one is set, and replies
     refused past ``reply_bytes``."""
-    mixins = (*_named(settings), *mixins)
+    mixins = (*mixins, *_named(settings))  # after a Resolves mixin: the name it checks is server_name
     base = pool.connection_class
     if mixins:
         base = type(f"Hookd{base.__name__}", (*mixins, base), {"server_name": settings.tls_server_name})
@@ -223,6 +224,8 @@ def _bound_sentinels(pool: aioredis.ConnectionPool | redis.ConnectionPool, accou
         if isinstance(asked.connection_pool, aioredis.ConnectionPool):
             # connect's: a sentinel's hostname looked up in a thread no stop waits for (resolve.py)
             base = type(base.__name__, (ResolvesOffLoop, base), {})
+        else:
+            base = type(base.__name__, (ResolvesWithin, base), {})
         asked.connection_pool.connection_class = bounded(base, accounts=accounts)
 
 

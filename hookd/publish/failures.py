@@ -56,7 +56,8 @@ def describe_failure(settings: RedisSettings, exc: BaseException) -> str:
         connecting = "connecting" in text
         hint = " (if that port speaks plain Redis, not TLS, use redis://)" if uses_tls(settings) and connecting else ""
         timeout = settings.connect_timeout_s if connecting else settings.timeout_s
-        return f"{where} did not answer within {timeout:g}s{hint}"
+        setting = "redis_connect_timeout_s" if connecting else "redis_timeout_s"  # a name's lookup counts in the first
+        return f"{where} did not answer within {timeout:g}s ({setting}){hint}"
     if sentinel.demoted(exc):
         return (
             f"{where}: the server the sentinels named as the master answers as a read-only replica now (READONLY: "

@@ -90,10 +90,10 @@ async def _same_server(conn: Connection, host: str, port: int) -> bool:
     wait = Wait(RESOLVE, f"{host}:{port}", time.monotonic(), bound, "redis_connect_timeout_s", RESOLVE_FIX)
     try:
         with waiting(getattr(conn, "waits", None), wait):
-            found = await lookup(host, port, bound)  # in a thread the stop does not wait for (resolve.py)
+            found = await lookup(host, bound)  # in a thread the stop does not wait for (resolve.py)
     except (OSError, TimeoutError):
         return False  # not resolved (in time): the connect to it says why
-    return any(address[4][0] == peer[0] for address in found)
+    return peer[0] in found
 
 
 async def on_master(conn: Connection, work: Awaitable[T], every_s: float = WATCH_S) -> T:

@@ -6,17 +6,22 @@ said ``hookd_stopped``: uvloop's close runs the loop until every request it made
 joins its pool's threads; the resolver's own bound (``options timeout:N attempts:M``) is minutes. Asked in a
 daemon thread (unjoined.off_loop), waited for at most the connect's bound, the thread is left to the resolver
 and the loop hands libuv a numeric address, which it does not look up.
+
+The synchronous clients (``hookd tail``'s, connection.connect_sync) look up the same way (ResolvesWithin), waited
+for as long. A name is asked of the resolver by one thread at a time: a connect while its lookup is still running
+waits on that one, so a resolver that never answers holds one thread per name, however many rounds ask.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import ipaddress
 import socket
+import threading
+from collections.abc import Callable
 from typing import Any
 
-from hookd.unjoined import off_loop
+from hookd.unjoined import settle
 
 
 def numeric(host: str) -> bool:
@@ -27,11 +32,89 @@ def numeric(host: str) -> bool:
     return True
 
 
-async def lookup(host: str, port: int, bound_s: float | None) -> list[tuple[Any, ...]]:
-    """``socket.getaddrinfo(host, port, SOCK_STREAM)`` off the loop, within ``bound_s`` (TimeoutError past it)."""
-    ask = functools.partial(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
-    async with asyncio.timeout(bound_s):
-        return await off_loop(ask, name="hookd-resolve")
+class _Asked:
+    """One name's lookup, in its daemon thread; what it found or raised once ``done``."""
+
+    def __init__(self, host: str) -> None:
+        self.host = host
+        self.done = threading.Event()
+        self.found: list[tuple[Any, ...]] = []
+        self.error: BaseException | None = None
+        self._told: list[Callable[[], None]] = []
+        threading.Thread(target=self._run, name="hookd-resolve", daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            self.found = socket.getaddrinfo(self.host, None, type=socket.SOCK_STREAM)
+        except BaseException as exc:  # said to each connect waiting on it, as its own lookup would raise
+            self.error = exc
+        with _lock:
+            del _asking[self.host]
+            self.done.set()
+            told, self._told = self._told, []
+        for tell in told:
+            tell()
+
+    def when_done(self, tell: Callable[[], None]) -> Callable[[], None]:
+        """``tell()`` once the lookup has ended (now if it has); returns what forgets it (a wait that gave up)."""
+        with _lock:
+            if not self.done.is_set():
+                self._told.append(tell)
+                return lambda: self._forget(tell)
+        tell()
+        return lambda: None
+
+    def _forget(self, tell: Callable[[], None]) -> None:
+        with _lock:
+            if tell in self._told:
+                self._told.remove(tell)
+
+    def addresses(self) -> list[str]:
+        if self.error is not None:
+            raise self.error
+        return list(dict.fromkeys(str(info[4][0]) for info in self.found))
+
+
+_lock = threading.Lock()
+_asking: dict[str, _Asked] = {}  # the names being looked up now: one thread each
+
+
+def _asked(host: str) -> _Asked:
+    with _lock:
+        asked = _asking.get(host)
+        if asked is None:
+            asked = _asking[host] = _Asked(host)
+        return asked
+
+
+async def lookup(host: str, bound_s: float | None) -> list[str]:
+    """``host``'s addresses, looked up in a daemon thread (one per name at a time), waited for at most ``bound_s``
+    (TimeoutError past it); the resolver's error (gaierror) as getaddrinfo raises it."""
+    asked = _asked(host)
+    loop = asyncio.get_running_loop()
+    answered: asyncio.Future[None] = loop.create_future()
+
+    def tell() -> None:
+        try:
+            loop.call_soon_threadsafe(settle, answered, None, None)
+        except RuntimeError:  # the loop closed while the lookup ran: no one waits for it
+            pass
+
+    forget = asked.when_done(tell)
+    try:
+        async with asyncio.timeout(bound_s):
+            await answered
+    finally:
+        forget()
+    return asked.addresses()
+
+
+def lookup_sync(host: str, bound_s: float | None) -> list[str]:
+    """``lookup`` for a caller with no loop: the same thread per name, waited for at most ``bound_s``."""
+    asked = _asked(host)
+    if not asked.done.wait(bound_s):
+        raise TimeoutError(f"the lookup of {host} did not end within {bound_s}s")
+    return asked.addresses()
 
 
 class ResolvesOffLoop:
@@ -51,8 +134,7 @@ class ResolvesOffLoop:
         # (status and a stall say redis_connect_timeout_s). TimeoutError and gaierror are redis-py's connect's
         # to say, as from its own lookup.
         async with asyncio.timeout(conn.socket_connect_timeout):
-            found = await lookup(host, conn.port, None)
-            addresses = list(dict.fromkeys(str(info[4][0]) for info in found))
+            addresses = await lookup(host, None)
             try:
                 for index, self._resolved in enumerate(addresses):
                     try:
@@ -73,3 +155,38 @@ class ResolvesOffLoop:
                 arguments.setdefault("server_hostname", arguments["host"])  # the certificate names the host
             arguments["host"] = self._resolved
         return arguments
+
+
+class ResolvesWithin:
+    """Mixed into a synchronous redis-py connection class: ResolvesOffLoop's lookup (lookup_sync), each address
+    tried in turn; a TLS connection's certificate still checked against the name (and sent it as SNI)."""
+
+    _named: str | None = None  # the name whose address this connect tries
+
+    def _connect(self) -> Any:
+        conn: Any = self
+        host = getattr(conn, "host", None)
+        if not host or getattr(conn, "path", None) or numeric(host):
+            return super()._connect()  # type: ignore[misc]
+        addresses = lookup_sync(host, conn.socket_connect_timeout)
+        self._named = host
+        try:
+            for index, conn.host in enumerate(addresses):
+                try:
+                    return super()._connect()  # type: ignore[misc]
+                except TimeoutError:
+                    raise
+                except OSError:
+                    if index == len(addresses) - 1:
+                        raise
+            raise OSError(f"{host} has no address")
+        finally:
+            conn.host, self._named = host, None
+
+    def _wrap_socket_with_ssl(self, sock: socket.socket) -> Any:
+        conn: Any = self
+        address, conn.host = conn.host, self._named or conn.host
+        try:
+            return super()._wrap_socket_with_ssl(sock)  # type: ignore[misc]
+        finally:
+            conn.host = address
