@@ -80,7 +80,11 @@ def test_a_stop_does_not_wait_for_a_lookup_the_resolver_never_answers(
             f"the connect to {HOST} waited on",
             timeout=60,
         )
-        time.sleep(1.5)  # past the connect's 1 s bound: the lookup's thread left behind, still asking
+        # The first check's connect fails at its 1 s bound (redis_down); the ask whether the server is open to all
+        # (publish/exposure.py) comes right after it, a connection of its own to the same name: both lookups left
+        # behind, still asking, when the stop comes.
+        wait_until(lambda: "redis_down" in daemon.log_text(), timeout=60, what="the first check's redis_down")
+        time.sleep(1.5)
         daemon.proc.send_signal(signal.SIGTERM)
         try:
             code = daemon.proc.wait(60)  # drain 3 s and the hard stop's margin; the resolver's own bound is 150 s
