@@ -16,26 +16,9 @@ import pytest
 from hookd.redact import build_redactor, schemadefaults
 
 REDACTOR = build_redactor(True)
-_Q, _SEP, _ITEMS = schemadefaults._Q, schemadefaults._SEP, schemadefaults._ITEMS
+_Q = schemadefaults._Q
 # The former trigger: its members to 512 characters, then a quote after up to 15 backslashes.
-FORMER = (
-    rf"(?i:{schemadefaults._WORDS})"
-    + _Q
-    + _SEP
-    + r"\{"
-    + r"[^{}]{0,512}(?:\{[^{}]{0,256}\}[^{}]{0,512})?"
-    + _Q
-    + r"(?:(?:default|const)"
-    + _Q
-    + _SEP
-    + r"|(?:enum|examples)"
-    + _Q
-    + _SEP
-    + _ITEMS
-    + r")"
-    + _Q
-    + r'[^"\\]'
-)
+FORMER = schemadefaults.trigger(r"[^{}]{0,512}(?:\{[^{}]{0,256}\}[^{}]{0,512})?" + _Q)
 PIECES = [
     '"password": {',
     '\\"token\\": {',

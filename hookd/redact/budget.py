@@ -78,6 +78,10 @@ class Budget:
         self.spent[chunk] = spent
         return True
 
+    def is_dense(self, at: int) -> bool:
+        """Whether the chunk holding ``at`` is dense (then it stays so)."""
+        return at // CHUNK in self.dense
+
     def past(self, at: int) -> int:
         """Where the run of dense chunks holding ``at`` ends."""
         chunk = at // CHUNK + 1

@@ -17,6 +17,7 @@ from a barrier no chain's reading holds, so in each the copy is the whole text's
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
@@ -80,27 +81,47 @@ def regions(
     whole text) when one of them reads where this does not know (the ends it selects, joints). ``scanned``: per
     rule, its chunks with keywords, its trigger's ends and its confirms' ends."""
     gated, reports, confirms = scanned
-    found: list[tuple[int, int]] = []
+    found: list[tuple[int, int]] = []  # each widened by _AROUND
     for index in indices:
         rule = rules[index]
         if rule.select is not None or rule.reach is None or (rule.exact and HS_JOINT in rule.trigger):
             return None
         if rule.anchored:
-            found += [(end - rule.back, end - rule.back + rule.reach) for end in reports.get(index, ())]
+            found += _around(reports.get(index, ()), rule.back, rule.reach - rule.back)
             # a context ends within confirm_reach before its confirm's end
-            found += [(end - rule.confirm_reach - rule.back, end + rule.reach) for end in confirms.get(index, ())]
+            found += _around(confirms.get(index, ()), rule.confirm_reach + rule.back, rule.reach)
         elif rule.exact:
-            found += [(end - rule.reach, end + rule.ahead) for end in reports.get(index, ())]
+            found += _around(reports.get(index, ()), rule.reach, rule.ahead)
         elif index in gated:
-            found += stretches(rule, text, gated[index])
+            found += [(low - _AROUND, high + _AROUND) for low, high in stretches(rule, text, gated[index])]
     where: list[tuple[int, int]] = []
     for low, high in sorted(found):
-        if where and low - _AROUND <= where[-1][1]:
-            where[-1] = (where[-1][0], max(where[-1][1], high + _AROUND))
+        if where and low <= where[-1][1]:
+            where[-1] = (where[-1][0], max(where[-1][1], high))
         else:
-            where.append((low - _AROUND, high + _AROUND))
+            where.append((low, high))
     # Read over most of the text, the whole text's reading is the cheaper (one search, no barriers)
     return where if 2 * sum(high - low for low, high in where) < len(text) else None
+
+
+def _around(ends: Iterable[int], before: int, after: int) -> list[tuple[int, int]]:
+    """The stretches (end - before, end + after) widened by _AROUND, those that touch merged: from a stretch's first
+    end, a bisection to the last end whose stretch the merged one reaches, again from there until none is added. A
+    flood's thousands of reports cost a few bisections, not a tuple each and their sort."""
+    ends = sorted(ends)
+    out: list[tuple[int, int]] = []
+    first = 0
+    while first < len(ends):
+        low, last = ends[first] - before - _AROUND, first
+        while True:
+            high = ends[last] + after + _AROUND
+            reached = bisect.bisect_right(ends, high + before + _AROUND, last + 1) - 1
+            if reached == last:
+                break
+            last = reached
+        out.append((low, high))
+        first = last + 1
+    return out
 
 
 def _readings(text: str, where: list[tuple[int, int]] | None) -> Iterator[re.Match[str]]:
@@ -128,11 +149,17 @@ def _readings(text: str, where: list[tuple[int, int]] | None) -> Iterator[re.Mat
                 yield chain
 
 
+def may_hide(text: str) -> bool:
+    """Whether hidden() may change the text: a single quote to begin a value, and a comma for a chain's links. Where
+    not, the regions need not be found either (a flood's every report is one of them)."""
+    return "'" in text and "," in text
+
+
 def hidden(text: str, where: list[tuple[int, int]] | None = None) -> str:
     """The text with the nested quotes of its chains past the reach that never end as JSON made letters; the text
     itself when it holds none (nor a single quote to begin a value that could reach one). ``where``: the stretches
     (in order) where it must be so (regions); elsewhere a chain may be left as it was."""
-    if "'" not in text or "," not in text:
+    if not may_hide(text):
         return text
     runs: list[tuple[int, int]] = []  # from a chain's first quote to its last string's opening
     past_reach, ends_as_json = _compiled()[2:]

@@ -36,7 +36,7 @@ from hookd.redact import memo
 from hookd.redact.known import replaced
 from hookd.redact.escapes import inside_strings, whole_escapes
 from hookd.redact.budget import CONFIRM_LIMIT, Budget
-from hookd.redact.chainreach import hidden, regions
+from hookd.redact.chainreach import hidden, may_hide, regions
 from hookd.redact.candidates import Candidates
 from hookd.redact.dense import MARK, redact_in_bulk
 from hookd.redact.glued import unglued
@@ -236,10 +236,14 @@ class Redactor(Candidates):
             rule = rules[index]
             read = text
             if index in self._single_quoted:
-                if chains_hidden is None:  # the chains where the single-quoted rules read (all of them: the reference)
+                # The chains where the single-quoted rules read (all of them: the reference); no regions to find
+                # where hidden() changes nothing (a flood's every report is one)
+                if chains_hidden is None and may_hide(text):
                     quoted = [at for at in indices if at in self._single_quoted]
                     where = None if self.exhaustive else regions(rules, quoted, text, (gated, reports, confirms))
                     chains_hidden = hidden(text, where)
+                elif chains_hidden is None:
+                    chains_hidden = text
                 read = chains_hidden
             if rule.anchored:
                 ends = reports.get(index, [])

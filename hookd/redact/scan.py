@@ -233,7 +233,7 @@ class TriggerScan:
                 if ascii_data is None and len(piece) != min(high, len(text)) - begin:
                     ends = _characters(piece, ends)
                 into = (reports if self._anchored[expression] == EVERY else confirms).setdefault(rule, set())
-                into.update([begin + end for end in ends] if begin else ends)
+                into.update(map(begin.__add__, ends) if begin else ends)
             found.clear()
         done.append(
             (

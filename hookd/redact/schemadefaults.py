@@ -31,24 +31,31 @@ _MEMBERS = r"[^{}]{0,527}(?:\{[^{}]{0,256}\}[^{}]{0,527})?"
 # The array up to the item read: each item's opening quote is a report (a closing one's, before ", ", is too: its
 # value, a comma and spaces, is no secret); no array or object closes or opens before it.
 _ITEMS = r"\[[^\]{}]{0,512}"
-TRIGGER = (
-    rf"(?i:{_WORDS})"
-    + _Q
-    + _SEP
-    + r"\{"
-    + _MEMBERS
-    + '"'
-    + r"(?:(?:default|const)"
-    + _Q
-    + _SEP
-    + r"|(?:enum|examples)"
-    + _Q
-    + _SEP
-    + _ITEMS
-    + r")"
-    + _Q
-    + r'[^"\\]'
-)
+
+
+def trigger(members: str) -> str:
+    """The trigger whose object's members, up to the value's field's opening quote, are ``members`` (the test of the
+    escapes counted among them builds the former form with this too)."""
+    return (
+        rf"(?i:{_WORDS})"
+        + _Q
+        + _SEP
+        + r"\{"
+        + members
+        + r"(?:(?:default|const)"
+        + _Q
+        + _SEP
+        + r"|(?:enum|examples)"
+        + _Q
+        + _SEP
+        + _ITEMS
+        + r")"
+        + _Q
+        + r'[^"\\]'
+    )
+
+
+TRIGGER = trigger(_MEMBERS + '"')
 _REACH = 1100  # from the object's opening brace back to its name, and on to the value
 _NAME = re.compile(r'\\{0,15}"(?P<name>[A-Za-z0-9_.-]{1,100})\\{0,15}"\s{0,4}:\s{0,4}\Z')
 

@@ -98,9 +98,16 @@ class AnchoredReads:
         back, value_at, spend, text = self.rule.back, self.rule.compiled.match, self.budget.spend, self.text
         length, examined = len(text), 0
         lines = ValueLines(text) if "dq" in self.rule.compiled.groupindex else None
+        # A run of dense chunks stays dense: the ends whose values start in it are passed by two comparisons each,
+        # not a call to spend that says no (a flood's thousands of reports past its spare)
+        dense_from = dense_to = 0
         for end in self.ends:
             start = end - back
-            if start < read_to or not spend(start):
+            if start < read_to or dense_from <= start < dense_to:
+                continue
+            if not spend(start):
+                if self.budget.is_dense(start):
+                    dense_from, dense_to = start, self.budget.past(start)
                 continue
             self.tried = True
             high = min(length, start + reach)
