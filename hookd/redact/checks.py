@@ -16,7 +16,7 @@ from hookd.redact.codeforms import code_of_other_languages, instance_variable
 from hookd.redact.memo import remembered
 from hookd.redact.namecontext import in_template_action, name_says_not_secret, value_on_next_line
 from hookd.redact.signatures import quoted_annotation
-from hookd.redact.values import CONSTANT_NAME, TYPE_NAMES, plausible_secret
+from hookd.redact.values import CONSTANT_NAME, SECRET_PARTS, TYPE_NAMES, plausible_secret
 
 
 # --- values, not code ----------------------------------------------------------
@@ -131,14 +131,34 @@ def is_type_or_reference(value: str) -> bool:
     )
 
 
+# What makes words with slashes a file's path rather than a passphrase (hunter/two/three, a lower-case base32
+# key with a slash): a file's extension, a folder where secrets are kept first (secrets/prod/db), or a last
+# name saying what the file holds (aws/credentials, k8s/prod/token).
+_FILE_EXTENSION = re.compile(
+    r"\.(?:txt|json|ya?ml|toml|ini|conf|cfg|env|properties|xml|pem|key|crt|cer|der|p12|pfx|jks|keystore|pub|age"
+    r"|gpg|asc|enc|sops|kdbx|secret|token|pass|b64)\Z"
+)
+_SECRETS_FOLDERS = frozenset(
+    "secrets secret keys credentials creds certs certificates ssl tls private vault config configs conf etc run "
+    "var home".split()
+)
+_HOLDS_SECRET = SECRET_PARTS | frozenset(("creds", "cred"))
+
+
 def _path_of_words(value: str) -> bool:
     """A relative path whose segments are words (a third of its characters digits at most: k8s/prod, not
-    x7k2m/9qp4), none longer than a word runs."""
+    x7k2m/9qp4), none longer than a word runs, that says it is a path: it begins ./ ../ ~/ or ends /, its file
+    has an extension, it begins in a folder for secrets or its last name says what it holds."""
     if not _RELATIVE_PATH.fullmatch(value):
         return False
     # Counted in C: the path holds no digit but 0-9, and a flood of long paths read each character in Python
     digits = sum(map(value.count, "0123456789"))
-    return 3 * digits <= len(value) and max(map(len, value.split("/"))) <= 40
+    parts = value.split("/")
+    if 3 * digits > len(value) or max(map(len, parts)) > 40:
+        return False
+    if value[:1] in (".", "~") or value[-1:] == "/" or _FILE_EXTENSION.search(value):
+        return True
+    return parts[0] in _SECRETS_FOLDERS or parts[-1] in _HOLDS_SECRET
 
 
 # A call or an index inside a bare value that runs over symbols (patterns.BARE_VALUE): a name right before

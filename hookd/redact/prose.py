@@ -27,13 +27,25 @@ _USER_SLASH = (
 )
 # One's own key handed over in a sentence, the value right after its name (use my cohere key <v> for ...): a
 # provider whose keys have no prefix. Not a public key's (my ssh key ssh-ed25519 AAAA...).
+# "is" or a colon may stand between them (my openai key is <v>, my key: <v>); after "the", "this" or "that"
+# one of them must (here's the key: <v>, the key is <v>): "the key <v>" is as often a key's name as its value.
+_COPULA = r"(?:[ \t]{1,2}(?i:is|was)[ \t]{1,4}|[ \t]{0,2}[:=][ \t]{0,4})"
+_KEY_NAME = r"(?:[A-Za-z][\w.-]{1,20}[ \t]{1,2})?(?i:api[ _-]?key|key|token|secret)"
 _MY_KEY = (
-    r"(?i:my|our|your)[ \t]{1,2}(?:[A-Za-z][\w.-]{1,20}[ \t]{1,2})?"
-    r"(?i:api[ _-]?key|key|token|secret)[ \t]{1,2}"
+    r"(?i:my|our|your)[ \t]{1,2}" + _KEY_NAME + r"(?:" + _COPULA + r"|[ \t]{1,2})"
+    r"|(?i:the|this|that)[ \t]{1,2}" + _KEY_NAME + _COPULA
+)
+# A password named in another language (mein Passwort ist <v>, le mot de passe est <v>, mi clave es <v>): the
+# words written in ASCII, "is" in theirs or a colon.
+_OTHER_TONGUES = (
+    r"(?i:passwort|kennwort|wachtwoord|senha|clave|parola|haslo|salasana|passord|adgangskode|losenord"
+    r"|mot[ \t]de[ \t]passe)(?:[ \t]{1,2}(?i:ist|lautet|es|est|era|is|e|er|on|jest|zijn))?[ \t]{0,2}:?[ \t]{1,4}"
 )
 PROSE_TRIGGER = (
     r"(?:"
     + _MY_KEY
+    + "|"
+    + _OTHER_TONGUES
     + "|"
     + _PROSE_NAME
     + r"(?:"
@@ -80,8 +92,12 @@ def random_looking(value: str) -> bool:
     return (lower and upper) or other or len(value) >= 20
 
 
-# What names a public key before "key ": its value is no secret (my ssh key ssh-ed25519 AAAA...).
-_PUBLIC_KEY_BEFORE = re.compile(r"(?i:ssh|gpg|pgp|public|pub|host|signing)[ \t]{1,2}key[ \t]{1,2}\Z")
+# What names a public key before "key ": its value is no secret (my ssh key ssh-ed25519 AAAA...); nor is a
+# database's or a cache's key (the sort key is createdAt#2024, the cache key: user:1234).
+_PUBLIC_KEY_BEFORE = re.compile(
+    r"(?i:ssh|gpg|pgp|public|pub|host|signing|primary|foreign|sort|partition|cache|hash|idempotency|composite"
+    r"|unique|index|routing|lookup|object|s3|dedup|dedupe)[ \t]{1,2}key" + _COPULA + r"?[ \t]{0,2}\Z"
+)
 
 
 def _prose_ok(match: re.Match[str]) -> bool:

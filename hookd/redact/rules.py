@@ -374,8 +374,9 @@ CONTEXT_RULES: tuple[Rule, ...] = (
             + r"\s{0,4}(?:(?i:bearer|basic|token|bot)\s{1,4})?"
             + r"|(?i:(?<=b)earer|(?<=b)asic)\s{1,4}(?=[A-Za-z0-9._~+/-]{16}))"
             r"(?P<value>[A-Za-z0-9._~+/-]{1,4096}(?<!\.)={0,3})"
-            # (a backtick ends it too: a JavaScript template literal, `Bearer ${...}` or `Bearer <token>`)
-            r"(?=\.?(?:[\s\"'\\,;)\]}&|<>`]|$))"
+            # (a backtick ends it too: a JavaScript template literal, `Bearer ${...}` or `Bearer <token>`; so does
+            # an ellipsis, a log's preview or a sentence's: the credential before it goes, as it would without)
+            r"(?=(?:\.{1,3}|\u2026)?(?:[\s\"'\\,;)\]}&|<>`]|$))"
         ),
         group="value",
         keywords=("authorization", "bearer", "basic"),

@@ -114,14 +114,19 @@ _ELLIPSIS_ENDS = frozenset(".\u2026")
 _ELLIPSES = ("...", "\u2026")
 
 
+# A provider's prefix: words (the first of letters), each joined and ended by _ or - (sk_test_, sk-proj-,
+# github_pat_, sk-ant-api03-): what comes before the random part, no part of it.
+_PROVIDER_PREFIX = re.compile(r"[A-Za-z]{1,10}(?:[_-][A-Za-z]{1,10}[0-9]{0,2})*[_-]")
+
+
 def _elided_prefix(value: str) -> bool:
     """A provider's prefix or a few characters, then an ellipsis: docs' ``sk_test_...``, ``AKIA...``, ``ghp_…``.
-    A longer head, or one that mixes cases and digits (Tr0ub4dor...), may be a real secret cut short: kept out."""
+    Anything longer before the ellipsis (hunter2..., ghp_abcdefgh..., Tr0ub4dor...) may be a whole secret with
+    an ellipsis after it in a sentence or a log, or a real one cut short: kept out."""
     if not value.endswith(_ELLIPSES):
         return False
     head = value.rstrip(".\u2026")
-    kinds = any(c.isupper() for c in head) + any(c.islower() for c in head) + any(c.isdigit() for c in head)
-    return len(head) <= 12 and kinds < 3
+    return len(head) <= 4 or len(head) <= 16 and _PROVIDER_PREFIX.fullmatch(head) is not None
 
 
 def is_placeholder(value: str) -> bool:
