@@ -164,3 +164,12 @@ def test_an_asana_token_goes() -> None:
 
 def test_fractions_and_paths_are_no_asana_token() -> None:
     assert_kept("ratio 1/2 and 2/3:4 then 2/1234567890123456 and /usr/lib/2/x")
+
+
+@pytest.mark.parametrize("quote", ["'", '"'])
+def test_the_url_after_a_basic_header_stays(quote: str) -> None:
+    """curl's -H 'Authorization: Basic <b64>' then the URL: the token goes (authorization_header's), the URL is no
+    password of a clear user and password."""
+    token = F.pick(ALNUM, 16)
+    out = assert_redacted(f"curl -H {quote}Authorization: Basic {token}{quote} https://api.example.com/v1/x", token)
+    assert "https://api.example.com/v1/x" in out

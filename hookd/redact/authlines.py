@@ -41,7 +41,7 @@ _CLEAR_BASIC_TRIGGER = (
     + SP
     + r"{0,4}(?i:basic)"
     + SP
-    + r"{1,4}[^\s:\"\\{]{1,64}"
+    + r"{1,4}[^\s:\"'\\{]{1,64}"
     + SP
     + r"{1,4}"
     + VALUE_START
