@@ -16,7 +16,7 @@ from hookd.redact.codeforms import code_of_other_languages, instance_variable
 from hookd.redact.memo import remembered
 from hookd.redact.namecontext import in_template_action, name_says_not_secret, value_on_next_line
 from hookd.redact.signatures import quoted_annotation
-from hookd.redact.values import CONSTANT_NAME, SECRET_PARTS, TYPE_NAMES, plausible_secret
+from hookd.redact.values import CONSTANT_NAME, SECRET_PARTS, TYPE_NAMES, is_placeholder, plausible_secret
 
 
 # --- values, not code ----------------------------------------------------------
@@ -230,6 +230,21 @@ def plausible_value(match: re.Match[str]) -> bool:
     return plausible_secret(match.group("value"))
 
 
+# An ellipsis as JSON writes it ASCII-only (\u2026), at any depth of JSON inside JSON: the value stops at its
+# backslash, so the value alone never shows the ellipsis that makes it a placeholder.
+_ESCAPED_ELLIPSIS = re.compile(r"\\+u2026")
+
+
+def elided_by_an_escape(match: re.Match[str]) -> bool:
+    """``sk_live_\\u2026``: the value and the escaped ellipsis after it read as docs' ``sk_live_…``."""
+    end = match.end("value")
+    return (
+        match.string[end : end + 1] == "\\"
+        and _ESCAPED_ELLIPSIS.match(match.string, end) is not None
+        and is_placeholder(match.group("value") + "\u2026")
+    )
+
+
 def assigned_value_ok(match: re.Match[str]) -> bool:
     """The value in ``name: value`` / ``name = value`` is a secret, not a type, reference or placeholder.
 
@@ -237,12 +252,14 @@ def assigned_value_ok(match: re.Match[str]) -> bool:
     one is code when it reads as a type or a reference to something else.
     """
     value = match.group("value")
-    if not plausible_secret(value) or not not_a_call(match):
+    if not plausible_secret(value) or not not_a_call(match) or elided_by_an_escape(match):
         return False
     if value_on_next_line(match) or name_says_not_secret(match):
         return False
     if match.group("dq") or match.group("sq"):
-        return not _closes_a_string(match) and not quoted_annotation(match)
+        # credentials: "aws/credentials" names the file that holds the secret, as the bare path does
+        names_a_file = "/" in value and value.islower() and _path_of_words(value)
+        return not names_a_file and not _closes_a_string(match) and not quoted_annotation(match)
     # A field number or a count (string password = 2; password:  16 bytes): no secret is 1-3 digits.
     if value.isdigit() and len(value) <= 3:
         return False

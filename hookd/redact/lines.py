@@ -8,7 +8,7 @@ says so:
 * a keyword that assigns: Dockerfile ``ENV NAME value`` (the legacy form,
   also ``ARG``), fish's ``set -gx NAME value``;
 * a config directive: the line (after indentation) is the name and one value
-  and nothing else (redis.conf's ``requirepass``, ``masterauth``; ``password
+  and nothing else (redis.conf's ``requirepass``, ``masterauth``; an LDAP client's ``bindpw``; ``password
   value`` in pgbouncer, mosquitto, ``.my.cnf``-like files). A value that is a
   plain word (``password required``, ``Token expired``) is prose, except after
   redis's directives, whose names are no words.
@@ -31,7 +31,7 @@ _SP = r"(?:[ \t]|\\t)"  # a space or tab, raw or escaped in a JSON string
 # A line begins at the text's start, after a newline (raw or escaped), or where a JSON string opens.
 _LINE_START = r"(?:^|[\n\r\"]|\\[nr])" + _SP + "{0,16}"
 _KEYWORD = r"(?:(?i:env|arg)" + _SP + r"{1,8}|set(?:[ \t]{1,4}-[A-Za-z]{1,4}){1,3}[ \t]{1,4})"
-_DIRECTIVES = ("requirepass", "masterauth")
+_DIRECTIVES = ("requirepass", "masterauth", "bindpw", "rootbindpw")  # redis; nslcd, ldap.conf, pam_ldap
 _NAME = (
     r"(?i:[A-Za-z0-9_.-]{0,60}(?:password|passwd|passphrase|secret|token|credentials?"
     r"|(?:api|private|secret|access|signing|encryption|client|master|app|account)[_.-]?key"
@@ -51,7 +51,7 @@ LINE_TRIGGER = _LINE_START + "(?:" + _KEYWORD + ")?" + _NAME + _SP + _GAP + _FIR
 # with an escaped tab among them. (The escaped-quote form in the main database as well cost 2 MB of
 # stdlib source 7-11%, bench/README.md.)
 _RAW = r"[ \t]"
-_WORD_ENDS = r"(?i)(?:password|passwd|passphrase|secret|token|credentials?|key|pass|pwd|auth)"  # of every _NAME
+_WORD_ENDS = r"(?i)(?:password|passwd|passphrase|secret|token|credentials?|key|pass|pwd|auth|bindpw)"  # of every _NAME
 _QUOTED_AFTER_NAME = _WORD_ENDS + _RAW + _GAP + r'\\"'
 _ESCAPED_TAB_AFTER_NAME = _WORD_ENDS + _SP + r"{0,39}\\t"
 LINE_PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (

@@ -8,6 +8,8 @@
   (``clientSecret``, ``jwtSecret``, ``webhookSecret`` hold one: only the words above name one.)
 * A template's action (``{{- $rootPassword := .Values.auth.rootPassword }}``, ``{% set token = x %}``):
   everything bare in it is the template's code.
+* A name that says where the secret is kept (Drone's ``from_secret: docker_password``, systemd's
+  ``LoadCredential=db-password:/etc/api/db-password``): the value is a name or a path, the secret elsewhere.
 * A line break between the separator and the value (``AUTH_SECRET=`` then ``AUTH_ISSUER=`` on the next
   line of an .env file): the value is empty; the next line is not it.
 
@@ -37,6 +39,12 @@ _OBJECT_NAME = re.compile(
 _OBJECT_TAIL = 20  # its longest: certificates_secrets
 _OBJECT_ENDS = ("name", "secret", "secrets", "key")  # how _OBJECT_NAME's and _EXISTING_NAME's matches end
 _EXISTING_NAME = re.compile(r"(?i)(?<![0-9])existing[-_]?\w*?secrets?(?:[-_]?key)?\Z")
+# A name whose value says where the secret is kept, never the secret: Drone's ``from_secret: docker_password`` (a
+# name in its store), systemd's ``LoadCredential=<id>:<path>`` and ``ImportCredential=<glob>`` (SetCredential= holds
+# one, and stays a secret name).
+_STORE_NAME = re.compile(r"(?i)(?:from[-_]?secret|(?:load|import)[-_]?credential(?:[-_]?encrypted)?)\Z")
+_STORE_ENDS = ("secret", "credential", "encrypted")  # how _STORE_NAME's matches end: a cheap test first
+_STORE_REFERENCE = re.compile(r"[A-Za-z0-9_.@*-]{1,128}(?::[A-Za-z0-9_./@%*~-]{1,512})?")
 # A name for a condition of the secret: its value is the message shown (badCredentials=..., no_token:
 # "You can't access this page ...", INVALID_TOKEN = 'passwords.token', emptyPassword=\u0160patn\u00E9 ...).
 _CONDITION_WORDS = ("empty", "bad", "invalid", "expired", "missing", "wrong", "incorrect", "unknown", "no")
@@ -67,6 +75,8 @@ def name_says_not_secret(match: re.Match[str]) -> bool:
     # What the name alone says is remembered (a flood repeats its name before every value).
     value = match.group("value")
     if _public_or_condition(word) or _spells(value, word) or _abbreviates(value, word):
+        return True
+    if word.lower().endswith(_STORE_ENDS) and _STORE_NAME.search(word) and _STORE_REFERENCE.fullmatch(value):
         return True
     return _object_name(word) and _DNS_NAME.fullmatch(value) is not None
 

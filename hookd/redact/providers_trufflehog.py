@@ -33,6 +33,15 @@ _AI_PARTS = (
 
 TRUFFLEHOG_PROVIDER_RULES: tuple[Rule, ...] = (
     _token(
+        "asana_token",
+        "an Asana personal access token (1/<user id>:<32 hex>, 2/<user id>/<app id>:<32 hex>)",
+        ("1/", "2/"),
+        # A colon inside: the Authorization shape's value stops at it, so Bearer never took these whole (h277)
+        rf"[12]{B1}/[0-9]{{16}}(?:/[0-9]{{16,20}}+)?:[a-f0-9]{{32}}{E}",
+        "`2/` + 16 digits + `/` + 16 digits + `:` + 32 hex",
+        validate=_random_after((), 8),
+    ),
+    _token(
         "cloudflare_api_token",
         "a Cloudflare user or account API token (cfut_, cfat_: 40 of base62, then 8 hex)",
         ("cfut_", "cfat_"),

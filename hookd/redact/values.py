@@ -79,6 +79,10 @@ PLACEHOLDERS = frozenset(
         "badpassword",
         "bad-password",
         "invalid-password",
+        # "password" in other languages, as an i18n file's label writes it ("password": "Passwort"): no more a
+        # secret than the English word (as rules._SECRET_NAMES and scriptnames.NAMES spell them)
+        *"passwort kennwort senha contrasena contraseña wachtwoord haslo hasło salasana losenord lösenord".split(),
+        *"passord adgangskode heslo jelszo jelszó sifre şifre пароль motdepasse".split(),
     }
 )
 # A value made only of words, one of which says "put yours here": YOUR_API_KEY_HERE, your-openai-api-key,
