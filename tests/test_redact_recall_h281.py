@@ -55,6 +55,8 @@ def test_words_with_slashes_that_name_no_file_go(text: str, secret: str) -> None
         "api_key: keys/prod/age.txt",
         "password: config/db-password.txt",
         "token_dir: tokens/cache/",
+        "NPM_TOKEN: buildkite/npm-token",  # a secret manager's name for it (fourth fresh set, z-b018)
+        "DB_PASSWORD: prod/db/password",
     ],
 )
 def test_a_path_that_says_it_is_one_stays(text: str) -> None:

@@ -133,7 +133,7 @@ def is_type_or_reference(value: str) -> bool:
 
 # What makes words with slashes a file's path rather than a passphrase (hunter/two/three, a lower-case base32
 # key with a slash): a file's extension, a folder where secrets are kept first (secrets/prod/db), or a last
-# name saying what the file holds (aws/credentials, k8s/prod/token).
+# name saying what the file holds (aws/credentials, k8s/prod/token, buildkite/npm-token).
 _FILE_EXTENSION = re.compile(
     r"\.(?:txt|json|ya?ml|toml|ini|conf|cfg|env|properties|xml|pem|key|crt|cer|der|p12|pfx|jks|keystore|pub|age"
     r"|gpg|asc|enc|sops|kdbx|secret|token|pass|b64)\Z"
@@ -143,6 +143,7 @@ _SECRETS_FOLDERS = frozenset(
     "var home".split()
 )
 _HOLDS_SECRET = SECRET_PARTS | frozenset(("creds", "cred"))
+_NAME_WORDS = re.compile(r"[-_.]")  # the words of a last name: npm-token, db_password, api.key
 
 
 def _path_of_words(value: str) -> bool:
@@ -158,7 +159,7 @@ def _path_of_words(value: str) -> bool:
         return False
     if value[:1] in (".", "~") or value[-1:] == "/" or _FILE_EXTENSION.search(value):
         return True
-    return parts[0] in _SECRETS_FOLDERS or parts[-1] in _HOLDS_SECRET
+    return parts[0] in _SECRETS_FOLDERS or not _HOLDS_SECRET.isdisjoint(_NAME_WORDS.split(parts[-1]))
 
 
 # A call or an index inside a bare value that runs over symbols (patterns.BARE_VALUE): a name right before
