@@ -21,7 +21,7 @@ from hookd.publish import topology
 from hookd.publish.access import login, uses_tls
 from hookd.publish.tls_files import tls_kwargs
 from hookd.publish.replies import PUBLISHER_REPLY_BYTES, bounded
-from hookd.publish.resolve import ResolvesOffLoop, ResolvesWithin
+from hookd.publish.resolve import ResolvesOffLoop, ResolvesWithin, resolving
 from hookd.publish.settings import RedisSettings
 
 
@@ -220,12 +220,8 @@ def _bound_sentinels(pool: aioredis.ConnectionPool | redis.ConnectionPool, accou
     theirs are a few addresses)."""
     manager = getattr(pool, "sentinel_manager", None)
     for asked in manager.sentinels if manager is not None else ():
-        base = asked.connection_pool.connection_class
-        if isinstance(asked.connection_pool, aioredis.ConnectionPool):
-            # connect's: a sentinel's hostname looked up in a thread no stop waits for (resolve.py)
-            base = type(base.__name__, (ResolvesOffLoop, base), {})
-        else:
-            base = type(base.__name__, (ResolvesWithin, base), {})
+        # a sentinel's hostname looked up in a thread no stop nor exit waits for (resolve.py)
+        base = resolving(asked.connection_pool.connection_class)
         asked.connection_pool.connection_class = bounded(base, accounts=accounts)
 
 

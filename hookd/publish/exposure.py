@@ -23,7 +23,7 @@ from redis.backoff import NoBackoff
 
 from hookd.publish.connection import NO_SETINFO
 from hookd.publish.replies import bounded
-from hookd.publish.resolve import ResolvesOffLoop
+from hookd.publish.resolve import resolving
 
 PROBE_TIMEOUT_S = 1.0
 
@@ -45,7 +45,7 @@ async def open_to_all(
         # A plain connection: no credentials, no TLS, replies bounded as the publisher's are, its host looked
         # up where a stop does not wait for it (resolve.py): asked through the loop, a lookup the resolver never
         # answered held hookd's exit after hookd_stopped.
-        connection_class=bounded(type("Connection", (ResolvesOffLoop, aioredis.Connection), {}), accounts=accounts),
+        connection_class=bounded(resolving(aioredis.Connection), accounts=accounts),
         host=host,
         port=port,
         socket_timeout=timeout_s,

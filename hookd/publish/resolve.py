@@ -21,6 +21,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import redis.asyncio.connection as aioconnection
+
 from hookd.unjoined import settle
 
 
@@ -190,3 +192,10 @@ class ResolvesWithin:
             return super()._wrap_socket_with_ssl(sock)  # type: ignore[misc]
         finally:
             conn.host = address
+
+
+def resolving(base: type) -> type:
+    """``base``, a redis-py connection class, with its host looked up as hookd's are: off the loop for an asyncio
+    one (ResolvesOffLoop), within its bound for a blocking one (ResolvesWithin)."""
+    mixin = ResolvesOffLoop if issubclass(base, aioconnection.AbstractConnection) else ResolvesWithin
+    return type(base.__name__, (mixin, base), {})
