@@ -34,12 +34,31 @@ def state_after(hook: str, notification_type: object = None) -> str:
 
 
 def indexed_state(row: dict[str, str]) -> str:
-    """A session's state from its hash in the index. An older hookd writes no `state`, only the
-    hook of the session's last event (`last_hook`), which tells as much as that hook does. The
-    `state` is taken only while it is the last event's: PUBLISH_BATCH writes beside it the hash's
-    count of events it was known at (`state_events`), and an older hookd's events since (an upgrade
-    then a downgrade) count on without it."""
+    """A session's state from its hash in the index, as each hookd version writes it.
+
+    - Before `state` (h265): only the hook of the session's last event (`last_hook`), which tells
+      as much as that hook does.
+    - `state` without `state_events` (h265 to h279): `state` is the last state an event gave. An
+      older hookd's later events leave it behind; its `last_hook` then gives another state, and wins.
+      An aside (an idle reminder) gives none: the `state` stands.
+    - `state` and `state_events` (the hash's count of events when `state` was last the session's):
+      taken while the count is the hash's. An older hookd's events since (an upgrade then a downgrade)
+      count on without it: its last one read by its `last_hook`, but for a lone aside since, which
+      leaves the state as it was (the older hookd writes no notification type: a waiting one is told
+      from a reminder by the PermissionRequest before it, which gives "waiting" itself)."""
     state = row.get("state", "")
-    if state in STATES and row.get("state_events") == row.get("events"):
+    if state not in STATES:
+        return state_after(row.get("last_hook", "")) or "running"
+    last = state_after(row.get("last_hook", ""))
+    if "state_events" not in row:
+        return last if last and last != state else state
+    if row["state_events"] == row.get("events"):
         return state
-    return state_after(row.get("last_hook", "")) or "running"
+    events, known = _count(row.get("events")), _count(row["state_events"])
+    if not last and events is not None and known is not None and events == known + 1:
+        return state
+    return last or "running"
+
+
+def _count(text: str | None) -> int | None:
+    return int(text) if text and text.isascii() and text.isdigit() else None
