@@ -1,5 +1,6 @@
 """The ``hookd`` command line: the parser, and nothing else (each command's own arguments are in
-console/arguments.py, what it does in console/handlers.py and, for ``hookd run``, console/run.py)."""
+console/arguments.py, what it does in console/handlers.py, hook_commands.py and service_commands.py
+and, for ``hookd run``, console/run.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any, NoReturn
 
 from hookd import __version__, core_files
 from hookd.config_errors import SettingError
-from hookd.console import arguments, exits, handlers, options
+from hookd.console import arguments, exits, handlers, hook_commands, options, service_commands
 from hookd.console.reference import settings_reference  # noqa: F401 - scripts import it from here
 from hookd.console.run import cmd_run
 from hookd.control import verdict
@@ -75,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
         commands,
         "print-hook-command",
         "print the command line to put in a Claude Code hook",
-        handlers.cmd_print_hook_command,
+        hook_commands.cmd_print_hook_command,
         description="Prints the hook command `hooks install` writes: the client hook_client chooses "
         "(auto: the native hook-send, built into state_dir/bin if need be, else this installation's "
         "Python running the client; --hook-client python for the Python one), with HOOKD_STATE_DIR "
@@ -147,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
         )
         arguments.add_hooks_action(sub, action)
         options.add(sub, "hooks")
-        sub.set_defaults(handler=handlers.cmd_hooks, scope=None if action == "status" else "user")
+        sub.set_defaults(handler=hook_commands.cmd_hooks, scope=None if action == "status" else "user")
 
     tail = _command(
         commands,
@@ -165,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
         commands,
         "ui",
         "watch every session live in a browser (sessions, tool calls, tokens, cost)",
-        handlers.cmd_ui,
+        service_commands.cmd_ui,
         codes="0 stopped (Ctrl-C or SIGTERM), 1 it could not listen or reach Redis",
         description="Serves a web app over the stream hookd writes (the same Redis and stream "
         "settings). The first line printed is the URL to open; its token is good for one "
@@ -177,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
         commands,
         "service",
         "install, remove or inspect hookd as a user service (systemd, launchd)",
-        handlers.cmd_service,
+        service_commands.cmd_service,
         codes="0 success, 1 the service manager could not be reached (the files are written all the same)",
         description="install renders hookd.socket and hookd.service (systemd, into "
         "~/.config/systemd/user/) or com.hookd.agent.plist (launchd, into ~/Library/LaunchAgents/) "
