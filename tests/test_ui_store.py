@@ -9,6 +9,7 @@ import pytest
 
 from hookd.ui.events import SUMMARY_CHARS, record
 from hookd.ui.store import MAX_QUEUED_BATCHES, Store
+from hookd.ui.unreadable import NotAnEnvelope
 
 
 def entry(n: int, hook: str = "PreToolUse", session: str = "s", **payload) -> tuple[str, dict]:
@@ -41,8 +42,10 @@ def test_a_record_holds_the_fields_a_summary_and_no_more_of_the_payload():
 
 
 def test_unreadable_entries_are_left_out_and_odd_types_are_tolerated():
-    assert record("1-0", {b"envelope": b"not json"}) is None
-    assert record("1-0", {}) is None
+    with pytest.raises(NotAnEnvelope, match="^its envelope is not JSON$"):
+        record("1-0", {b"envelope": b"not json"})
+    with pytest.raises(NotAnEnvelope, match="^it is larger than the UI reads$"):
+        record("1-0", {})  # what the reader gives for an entry too large for a reply
     rec, data = record(
         "5-0",
         {

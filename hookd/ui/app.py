@@ -101,6 +101,7 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
                 "index_refused": refused["session"],
                 "envelopes_refused": envelopes.refused,
                 "unknown_sessions_refused": scans.unknown.refused,
+                "unreadable": reader.unreadable.status(),
             }
         )
 

@@ -16,6 +16,8 @@ import msgspec
 
 from hookd.jsonl import loads
 from hookd.publish.session_index import index_id
+from hookd.ui.faithful import faithful_json, utf8 as _utf8
+from hookd.ui.unreadable import NotAnEnvelope
 
 SUMMARY_CHARS = 240
 
@@ -100,12 +102,13 @@ class Record(NamedTuple):
 
 
 def _s(value: Any, limit: int = 200) -> str:
+    """Text the page shows as sent: a lone surrogate kept (faithful.py)."""
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def _name(value: Any, limit: int = 200) -> str:
+    """A name the UI groups, filters or looks up by: a lone surrogate as U+FFFD."""
     return _utf8(value[:limit]) if isinstance(value, str) else ""
-
-
-def _utf8(text: str) -> str:
-    """A lone surrogate (read by the standard library from a ``\\ud83d``) as U+FFFD, which UTF-8 can hold."""
-    return text if text.isascii() else text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 def _ms(entry_id: str, received_at: Any) -> int:
@@ -123,7 +126,7 @@ def _summary(hook: str, p: _Payload) -> str:
         try:
             ti = _input_decoder.decode(raw)
         except (msgspec.DecodeError, RecursionError):
-            ti = _ToolInput()
+            ti = _input_read_slowly(raw)
         for value in (
             ti.command,
             ti.file_path,
@@ -136,27 +139,39 @@ def _summary(hook: str, p: _Payload) -> str:
             ti.path,
         ):
             if isinstance(value, str) and value:
-                return _utf8(value[:SUMMARY_CHARS])
+                return value[:SUMMARY_CHARS]
     for value in (p.prompt, p.message, p.error, p.reason, p.source, p.trigger):
         if isinstance(value, str) and value:
-            return _utf8(value[:SUMMARY_CHARS])
+            return value[:SUMMARY_CHARS]
     return ""
 
 
-def _read_slowly(raw: bytes) -> _Envelope | None:
+def _input_read_slowly(raw: bytes) -> _ToolInput:
+    """A tool's input msgspec refuses (a lone surrogate's escape), read by the standard library."""
+    try:
+        return msgspec.convert(loads(raw), _ToolInput)
+    except (ValueError, RecursionError):
+        return _ToolInput()
+
+
+def _read_slowly(raw: bytes) -> _Envelope:
     """An envelope msgspec refuses: the daemon takes payloads holding a lone surrogate or an integer
-    past 64 bits, which the standard library reads (hookd.jsonl.loads)."""
+    past 64 bits, which the standard library reads (hookd.jsonl.loads). NotAnEnvelope when it is
+    not JSON, or not an envelope's shape."""
     try:
         value = loads(raw)
+    except (ValueError, RecursionError) as exc:
+        raise NotAnEnvelope("its envelope is not JSON") from exc
+    try:
         payload = value.get("payload") if isinstance(value, dict) else None
         if isinstance(payload, dict) and "tool_input" in payload:
             # A Raw field is made from JSON text only: an object the standard library read failed the
             # whole envelope, and every tool call with a lone surrogate anywhere in it was left out.
-            text = json.dumps(payload["tool_input"], ensure_ascii=False).encode("utf-8", "surrogatepass")
-            payload["tool_input"] = msgspec.Raw(text.decode("utf-8", "replace").encode())
+            # ASCII, a lone surrogate as its escape: the summary reads it as sent (_input_read_slowly).
+            payload["tool_input"] = msgspec.Raw(json.dumps(payload["tool_input"]).encode())
         return msgspec.convert(value, _Envelope)
-    except (ValueError, RecursionError, msgspec.ValidationError):
-        return None
+    except (ValueError, RecursionError) as exc:  # msgspec.ValidationError is a ValueError
+        raise NotAnEnvelope(f"its envelope is not an envelope's shape ({str(exc)[:120]})") from exc
 
 
 TOO_DEEP = "the envelope is nested too deeply to be read here; open it to see it as stored"
@@ -178,27 +193,27 @@ def _too_deep(entry_id: str, fields: dict[bytes, bytes]) -> tuple[Record, dict[s
     return Record(entry_id, ms, host, session, hook, tool, "", None, _encoder.encode(data)), data
 
 
-def record(entry_id: str, fields: dict[bytes, bytes]) -> tuple[Record, dict[str, Any]] | None:
-    """The record of one stream entry and its fields, or None when it holds no readable envelope."""
+def record(entry_id: str, fields: dict[bytes, bytes]) -> tuple[Record, dict[str, Any]]:
+    """The record of one stream entry and its fields; NotAnEnvelope when it holds no readable one."""
     raw = fields.get(b"envelope")
+    if not fields:  # Redis keeps no entry without a field: the reader gave it none (too large)
+        raise NotAnEnvelope("it is larger than the UI reads")
     if not raw:
-        return None
+        raise NotAnEnvelope("it has no envelope field" if raw is None else "its envelope is empty")
     try:
-        read: _Envelope | None = _envelope_decoder.decode(raw)
+        read: _Envelope = _envelope_decoder.decode(raw)
     except RecursionError:  # JSON, but nested past what a reader goes into (others write the stream)
         return _too_deep(entry_id, fields)
     except msgspec.DecodeError:
         read = _read_slowly(raw)
-    if read is None:
-        return None
     env = read
     p = env.payload
-    hook = _s(env.hook, 64) or "unknown"
+    hook = _name(env.hook, 64) or "unknown"
     # As the index and the stream's `session` field name it (an id over 256 bytes: its digest).
     session = index_id(_utf8(env.session_id)) if isinstance(env.session_id, str) else ""
-    host = _s(env.host)
-    tool = _s(env.tool_name)
-    risk = _s(env.risk, 16)
+    host = _name(env.host)
+    tool = _name(env.tool_name)
+    risk = _name(env.risk, 16)
     duration = env.duration_ms if isinstance(env.duration_ms, int) else None
     ms = _ms(entry_id, env.received_at)
     tokens = None
@@ -223,15 +238,19 @@ def record(entry_id: str, fields: dict[bytes, bytes]) -> tuple[Record, dict[str,
         "cwd": _s(p.cwd, 400) or _s(env.project_dir, 400),
         "model": _s(env.model),
         "op": _s(env.operation, 32),
-        "why": [_utf8(r[:200]) for r in env.risk_reasons if isinstance(r, str)][:5]
+        "why": [r[:200] for r in env.risk_reasons if isinstance(r, str)][:5]
         if isinstance(env.risk_reasons, list)
         else [],
         "sum": _summary(hook, p),
         "tu": _s(p.tool_use_id),
         "agent": _s(p.agent_id),
         "atype": _s(p.agent_type),
-        "ntype": _s(p.notification_type, 64),
+        "ntype": _name(p.notification_type, 64),
         "red": env.redactions if isinstance(env.redactions, int) else 0,
         "tok": tokens,
     }
-    return Record(entry_id, ms, host, session, hook, tool, risk, duration, _encoder.encode(data)), data
+    shown = faithful_json(data)
+    # The store keeps the cwd and model in its session summaries, sent beside the index's (which holds
+    # what hookd wrote): a lone surrogate as U+FFFD there.
+    data["cwd"], data["model"] = _utf8(data["cwd"]), _utf8(data["model"])
+    return Record(entry_id, ms, host, session, hook, tool, risk, duration, shown), data

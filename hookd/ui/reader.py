@@ -34,6 +34,7 @@ from hookd.publish.stream_replies import (
 from hookd.ui.entry_ids import EntryIds
 from hookd.ui.events import Record, record
 from hookd.ui.store import Store, id_key as _key
+from hookd.ui.unreadable import NotAnEnvelope, Unreadable
 
 log = structlog.get_logger("hookd.ui")
 
@@ -65,16 +66,20 @@ class SessionScan(NamedTuple):
     earlier_ids: EntryIds  # the ids of the events counted in earlier, oldest first
 
 
-def _decoded(entries: Iterable[Entry]) -> list[tuple[Record, dict[str, Any]]]:
+def _decoded(entries: Iterable[Entry], unreadable: Unreadable | None = None) -> list[tuple[Record, dict[str, Any]]]:
+    """The entries' records, those the UI cannot read left out: counted in ``unreadable`` when given
+    (the reads of the stream in order, each entry once: the start and the live reads)."""
     out = []
-    for entry_id, fields in entries:
+    for raw_id, fields in entries:
+        entry_id = raw_id.decode() if isinstance(raw_id, bytes) else raw_id
         try:
-            got = record(entry_id.decode() if isinstance(entry_id, bytes) else entry_id, fields)
-        except Exception:  # an envelope this version cannot read is left out, not fatal
-            log.exception("ui_entry_unreadable", entry_id=entry_id)
-            got = None
-        if got is not None:
-            out.append(got)
+            out.append(record(entry_id, fields))
+        except NotAnEnvelope as exc:
+            if unreadable is not None:
+                unreadable.note(entry_id, str(exc))
+        except Exception as exc:  # a bug, or a shape not foreseen: left out, not fatal
+            if unreadable is not None:
+                unreadable.note(entry_id, f"it could not be read ({type(exc).__name__})")
     return out
 
 
@@ -88,17 +93,19 @@ class StreamReader:
         self.position = "0-0"
         self.error: str | None = None
         self.started = asyncio.Event()
+        self.unreadable = Unreadable()
 
     async def bootstrap(self) -> None:
         """Fill the store with the newest events (up to its size), oldest first."""
         want = self.store.records.maxlen or 0
         pages: list[list[tuple[Record, dict[str, Any]]]] = []
-        upper, got = "+", 0
+        upper, got, newest_read = "+", 0, None
         while got < want:
             entries = await self._older(self.live, upper, min(PAGE, want - got))
             if not entries:
                 break
-            pages.append(_decoded(entries))
+            pages.append(_decoded(entries, self.unreadable))
+            newest_read = newest_read or entries[0][0].decode()
             got += len(entries)
             last = entries[-1][0].decode()
             upper = "(" + last
@@ -110,7 +117,9 @@ class StreamReader:
             # Sent to the pages already connected too: one that read its first page from Redis before this
             # read was otherwise never sent what was written between the two.
             self.store.add(newest_first[::-1], live=True)
-            self.position = self.store.newest_id or "0-0"
+            # The newest entry read, readable or not: from the newest record, the live read read again
+            # (and counted again) the entries after it the UI cannot read.
+            self.position = newest_read or "0-0"
         elif want:
             # The read found the stream empty: every entry since is new. A second read for its newest
             # was a race: an entry written between the two was neither kept nor read live.
@@ -149,7 +158,7 @@ class StreamReader:
                 self.error = None
             if entries:
                 self.position = entries[-1][0].decode()
-                self.store.add(_decoded(entries), live=True)
+                self.store.add(_decoded(entries, self.unreadable), live=True)
 
     async def _newer(self, position: str, count: int) -> list[Entry]:
         block = BLOCK_MS if count > 1 else None  # an entry at a time only after a reply too large

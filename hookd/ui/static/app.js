@@ -35,6 +35,17 @@ async function checkStatus() {
     const banner = $("banner");
     banner.hidden = !s.error;
     banner.textContent = s.error ? inert(`Redis: ${s.error}`) : "";
+    // Entries another program wrote to the stream that hold no envelope the UI reads: in no view,
+    // so said here, or a stream of them reads as a quiet one.
+    const u = s.unreadable;
+    const note = $("unreadable");
+    note.hidden = !u?.count;
+    if (u?.count) {
+      const reasons = Object.entries(u.reasons).map(([why, n]) => `${n}: ${why}`).join("; ");
+      note.textContent = inert(`${u.count} ${u.count === 1 ? "entry" : "entries"} of the stream ${s.stream} `
+        + `could not be read since the UI started, and are in no view (${reasons}; one is ${u.example}). `
+        + "hookd writes none such: another program writes to this stream.");
+    }
   } catch { /* the stream's error handler says it */ }
 }
 

@@ -13,14 +13,16 @@ export const $ = (id) => document.getElementById(id);
 // So are the control characters but tab and line feed (C0, DEL, C1: a carriage return is drawn
 // as nothing or a space, the others each as the same box, so an escape, a bell and a backspace
 // looked alike), the Hangul fillers (letters a font draws blank) and the interlinear annotation
-// marks (drawn as nothing).
+// marks (drawn as nothing). So is a lone surrogate (half an emoji a JavaScript writer cut: the
+// server sends it as its JSON escape, faithful.py): as text it is drawn as U+FFFD, which says
+// nothing of what was sent. (A pair is one code point here, the u flag, and is not matched.)
 // Every code point here is matched on its own (the u flag); the combining ones (U+034F, the
 // variation selectors) are listed because they are invisible, not to join the one before them.
 // So is a nonspacing or enclosing mark after eight in a row: the font draws each on the one before,
 // and a run of hundreds (a session id, a cwd) hung its ink over the rows and the views around it.
 // Written text stacks a few at most (Vietnamese two, pointed Hebrew or Tibetan four or five).
 /* eslint-disable no-misleading-character-class, no-control-regex */
-const INVISIBLE = /[\p{Mn}\p{Me}](?<=[\p{Mn}\p{Me}]{9})|[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u115f\u1160\u3164\uffa0\ufff9-\ufffb\u00ad\u034f\u061c\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u206f\ufe00-\ufe0f\ufeff\ufff0-\ufff8\u{1d173}-\u{1d17a}\u{e0000}-\u{e0fff}]/gu;
+const INVISIBLE = /[\p{Mn}\p{Me}](?<=[\p{Mn}\p{Me}]{9})|[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u115f\u1160\u3164\uffa0\ufff9-\ufffb\u00ad\u034f\u061c\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u206f\ufe00-\ufe0f\ufeff\ufff0-\ufff8\u{1d173}-\u{1d17a}\u{e0000}-\u{e0fff}\ud800-\udfff]/gu;
 const HIDDEN = new RegExp(INVISIBLE.source, "u");
 /* eslint-enable no-misleading-character-class, no-control-regex */
 const KEYCAP = /[0-9#*]/;
