@@ -1,5 +1,6 @@
 """The overview's figures: events per minute by host and hook, the slowest and riskiest calls,
-failures and the top tools, over what the UI keeps in memory."""
+failures and the top tools, over what the UI keeps in memory (the page says which events those are:
+after a restart, or past --history, the stream holds more than is counted)."""
 
 from __future__ import annotations
 
@@ -50,6 +51,9 @@ def overview_of(store: Store, minutes: int = 60) -> dict[str, Any]:
         return {name: [c.get(i, 0) for i in range(minutes)] for name, c in shown.items()}
 
     return {
+        "counted": len(store.records),
+        "since_ms": store.records[0].ms if store.records else None,
+        "all": store.holds_all,
         "minutes": minutes,
         "end_ms": (now_min + 1) * 60_000,
         "by_host": series(by_host),
