@@ -226,6 +226,7 @@ def record(entry_id: str, fields: dict[bytes, bytes]) -> tuple[Record, dict[str,
             "cw": sum(u.cache_write_tokens for u in total),
             "cost": env.usage.total_cost_usd,
         }
+    cwd, model = _s(p.cwd, 400) or _s(env.project_dir, 400), _s(env.model)
     data = {
         "id": entry_id,
         "t": ms,
@@ -235,8 +236,8 @@ def record(entry_id: str, fields: dict[bytes, bytes]) -> tuple[Record, dict[str,
         "tool": tool,
         "risk": risk,
         "dur": duration,
-        "cwd": _s(p.cwd, 400) or _s(env.project_dir, 400),
-        "model": _s(env.model),
+        "cwd": cwd,
+        "model": model,
         "op": _s(env.operation, 32),
         "why": [r[:200] for r in env.risk_reasons if isinstance(r, str)][:5]
         if isinstance(env.risk_reasons, list)
@@ -252,5 +253,5 @@ def record(entry_id: str, fields: dict[bytes, bytes]) -> tuple[Record, dict[str,
     shown = faithful_json(data)
     # The store keeps the cwd and model in its session summaries, sent beside the index's (which holds
     # what hookd wrote): a lone surrogate as U+FFFD there.
-    data["cwd"], data["model"] = _utf8(data["cwd"]), _utf8(data["model"])
+    data["cwd"], data["model"] = _utf8(cwd), _utf8(model)
     return Record(entry_id, ms, host, session, hook, tool, risk, duration, shown), data
