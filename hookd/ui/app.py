@@ -102,6 +102,7 @@ def build_app(reader: StreamReader, store: Store) -> Starlette:
                 "envelopes_refused": envelopes.refused,
                 "unknown_sessions_refused": scans.unknown.refused,
                 "unreadable": reader.unreadable.status(),
+                "passed_over": reader.passed_over.status(),
             }
         )
 

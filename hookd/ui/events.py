@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 import msgspec
 
 from hookd.jsonl import loads
+from hookd.publish.connection import Entry
 from hookd.publish.session_index import index_id
 from hookd.ui.faithful import faithful_json, utf8 as _utf8
-from hookd.ui.unreadable import NotAnEnvelope
+from hookd.ui.unreadable import NotAnEnvelope, Unreadable
 
 SUMMARY_CHARS = 240
 
@@ -255,3 +257,20 @@ def record(entry_id: str, fields: dict[bytes, bytes]) -> tuple[Record, dict[str,
     # what hookd wrote): a lone surrogate as U+FFFD there.
     data["cwd"], data["model"] = _utf8(cwd), _utf8(model)
     return Record(entry_id, ms, host, session, hook, tool, risk, duration, shown), data
+
+
+def decoded(entries: Iterable[Entry], unreadable: Unreadable | None = None) -> list[tuple[Record, dict[str, Any]]]:
+    """The entries' records, those the UI cannot read left out: counted in ``unreadable`` when given
+    (the reads of the stream in order, each entry once: the start and the live reads)."""
+    out = []
+    for raw_id, fields in entries:
+        entry_id = raw_id.decode() if isinstance(raw_id, bytes) else raw_id
+        try:
+            out.append(record(entry_id, fields))
+        except NotAnEnvelope as exc:
+            if unreadable is not None:
+                unreadable.note(entry_id, str(exc))
+        except Exception as exc:  # a bug, or a shape not foreseen: left out, not fatal
+            if unreadable is not None:
+                unreadable.note(entry_id, f"it could not be read ({type(exc).__name__})")
+    return out

@@ -13,7 +13,7 @@ updating until the requests' reads timed out, for as long as requests kept comin
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from typing import Any, NamedTuple, cast
 
 import redis.asyncio as aioredis
@@ -32,9 +32,10 @@ from hookd.publish.stream_replies import (
     streams_entries,
 )
 from hookd.ui.entry_ids import EntryIds
-from hookd.ui.events import Record, record
+from hookd.ui.passed_over import PassedOver
+from hookd.ui.events import Record, decoded
 from hookd.ui.store import Store, id_key as _key
-from hookd.ui.unreadable import NotAnEnvelope, Unreadable
+from hookd.ui.unreadable import Unreadable
 
 log = structlog.get_logger("hookd.ui")
 
@@ -66,23 +67,6 @@ class SessionScan(NamedTuple):
     earlier_ids: EntryIds  # the ids of the events counted in earlier, oldest first
 
 
-def _decoded(entries: Iterable[Entry], unreadable: Unreadable | None = None) -> list[tuple[Record, dict[str, Any]]]:
-    """The entries' records, those the UI cannot read left out: counted in ``unreadable`` when given
-    (the reads of the stream in order, each entry once: the start and the live reads)."""
-    out = []
-    for raw_id, fields in entries:
-        entry_id = raw_id.decode() if isinstance(raw_id, bytes) else raw_id
-        try:
-            out.append(record(entry_id, fields))
-        except NotAnEnvelope as exc:
-            if unreadable is not None:
-                unreadable.note(entry_id, str(exc))
-        except Exception as exc:  # a bug, or a shape not foreseen: left out, not fatal
-            if unreadable is not None:
-                unreadable.note(entry_id, f"it could not be read ({type(exc).__name__})")
-    return out
-
-
 class StreamReader:
     def __init__(self, redis_settings: RedisSettings, stream: str, store: Store, live: Client, client: Client) -> None:
         self.redis_settings = redis_settings
@@ -94,6 +78,7 @@ class StreamReader:
         self.error: str | None = None
         self.started = asyncio.Event()
         self.unreadable = Unreadable()
+        self.passed_over = PassedOver()
 
     async def bootstrap(self) -> None:
         """Fill the store with the newest events (up to its size), oldest first."""
@@ -104,7 +89,7 @@ class StreamReader:
             entries = await self._older(self.live, upper, min(PAGE, want - got))
             if not entries:
                 break
-            pages.append(_decoded(entries, self.unreadable))
+            pages.append(decoded(entries, self.unreadable))
             newest_read = newest_read or entries[0][0].decode()
             got += len(entries)
             last = entries[-1][0].decode()
@@ -120,6 +105,7 @@ class StreamReader:
             # The newest entry read, readable or not: from the newest record, the live read read again
             # (and counted again) the entries after it the UI cannot read.
             self.position = newest_read or "0-0"
+            await self.passed_over.check(self.live, self.stream, self.position, force=True)
         elif want:
             # The read found the stream empty: every entry since is new. A second read for its newest
             # was a race: an entry written between the two was neither kept nor read live.
@@ -151,6 +137,7 @@ class StreamReader:
                         "points, or correct redis_url (`hookd config` shows it)",
                     )
                 self.error = message
+                self.passed_over.forget()
                 await asyncio.sleep(1)
                 continue
             if self.error:
@@ -158,7 +145,10 @@ class StreamReader:
                 self.error = None
             if entries:
                 self.position = entries[-1][0].decode()
-                self.store.add(_decoded(entries, self.unreadable), live=True)
+                self.passed_over.read += len(entries)
+                self.store.add(decoded(entries, self.unreadable), live=True)
+            if len(entries) < READ_COUNT:  # read up to the stream's end
+                await self.passed_over.check(self.live, self.stream, self.position)
 
     async def _newer(self, position: str, count: int) -> list[Entry]:
         block = BLOCK_MS if count > 1 else None  # an entry at a time only after a reply too large
@@ -199,7 +189,7 @@ class StreamReader:
         if entry_id and _key(entry_id) == (0, 0):
             return []  # nothing is older, and Redis refuses the range
         upper = "(" + entry_id if entry_id else "+"
-        return _decoded(await self._older(self.client, upper, limit))
+        return decoded(await self._older(self.client, upper, limit))
 
     async def entries_after(
         self, after: str, before: str | None, limit: int
@@ -216,7 +206,7 @@ class StreamReader:
         first_id = await self.first_entry()
         trimmed = first_id if first_id and _key(first_id) > _key(after) else None
         following = entries[-1][0].decode() if len(entries) >= limit else None
-        return [rec for rec, _ in _decoded(entries)], following, trimmed
+        return [rec for rec, _ in decoded(entries)], following, trimmed
 
     async def session_events(
         self, session: str, first_ms: int, last_ms: int, top: str | None = None, after: str | None = None
@@ -251,7 +241,7 @@ class StreamReader:
             mine = [(i, f) for i, f in entries if f.get(b"session") == wanted]
             oldest = mine[-1][0].decode() if mine else oldest
             room = MAX_SESSION_EVENTS - len(found)
-            found.extend(rec for rec, _ in _decoded(mine[:room]))  # past the newest, counted only
+            found.extend(rec for rec, _ in decoded(mine[:room]))  # past the newest, counted only
             for entry_id, _ in mine[room:]:
                 earlier_ids.append(entry_id.decode())
             if len(entries) < asked or scanned >= budget:
@@ -276,7 +266,7 @@ class StreamReader:
             scanned += len(entries)
             mine = [(i, f) for i, f in entries if f.get(b"session") == wanted]
             oldest = oldest or (mine[0][0].decode() if mine else None)
-            found.extend(rec for rec, _ in _decoded(mine))
+            found.extend(rec for rec, _ in decoded(mine))
             for rec in found[: max(0, len(found) - MAX_SESSION_EVENTS)]:  # older than the newest: counted only
                 earlier_ids.append(rec.entry_id)
             del found[: max(0, len(found) - MAX_SESSION_EVENTS)]

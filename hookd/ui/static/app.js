@@ -46,6 +46,11 @@ async function checkStatus() {
         + `could not be read since the UI started, and are in no view (${reasons}; one is ${u.example}). `
         + "hookd writes none such: another program writes to this stream.");
     }
+    const over = $("passed-over");
+    const missed = s.passed_over?.count;
+    over.hidden = !missed;
+    over.textContent = missed ? `${missed} ${missed === 1 ? "entry was" : "entries were"} removed from the `
+      + "stream (trimmed past its maxlen, or deleted) before this UI read them: they are in no view." : "";
   } catch { /* the stream's error handler says it */ }
 }
 
