@@ -32,8 +32,8 @@ from hookd.publish.stream_replies import (
     streams_entries,
 )
 from hookd.ui.entry_ids import EntryIds
-from hookd.ui.passed_over import PassedOver
 from hookd.ui.events import Record, decoded
+from hookd.ui.passed_over import PassedOver
 from hookd.ui.store import Store, id_key as _key
 from hookd.ui.unreadable import Unreadable
 
