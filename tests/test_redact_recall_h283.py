@@ -146,6 +146,7 @@ def test_a_tools_own_secret_goes(text: str, secret: str, rule: str | None) -> No
     "text",
     [
         "grafana-cli admin reset-admin-password --password-from-stdin < pw.txt",
+        "the reset-admin-password command takes the new password",
         "bundle config set --local path vendor/bundle",
         "This tool will reset the password of the [elastic] user.\nYou will be prompted to enter the password.\n",
         # a minisign public key (RWQ + its key id) and base64 JSON that is no tunnel's

@@ -22,7 +22,8 @@ TOOL_PASSWORD_RULES: tuple[Rule, ...] = (
     _rule(
         "admin_reset_password",
         "the new password given to grafana-cli admin reset-admin-password",
-        r"reset-admin-password" + _SP,
+        # after its subcommand's group, as the CLI takes it: prose about "the reset-admin-password command" stays
+        r"admin" + _SP + r"reset-admin-password" + _SP,
         ("reset-admin-password",),
         "`grafana-cli admin reset-admin-password <password>` (not `--password-from-stdin`)",
     ),
