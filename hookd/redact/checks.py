@@ -14,6 +14,7 @@ import re
 from hookd.redact.codecontext import bare_value_in_code, regex_literal
 from hookd.redact.codeforms import code_of_other_languages, instance_variable
 from hookd.redact.memo import remembered
+from hookd.redact.references import FILE_EXTENSION, store_or_file_reference
 from hookd.redact.namecontext import in_template_action, name_says_not_secret, value_on_next_line
 from hookd.redact.signatures import quoted_annotation
 from hookd.redact.values import CONSTANT_NAME, SECRET_PARTS, TYPE_NAMES, is_placeholder, plausible_secret
@@ -98,7 +99,8 @@ _EXPRESSION_WORDS = frozenset(
 
 @remembered
 def is_type_or_reference(value: str) -> bool:
-    """``str``, ``Optional[str]``, ``SecretStr``, ``process.env.X``, ``user_password``: code, not a value."""
+    """``str``, ``Optional[str]``, ``SecretStr``, ``process.env.X``, ``user_password``: code, not a value; nor
+    ``op://vault/item/field`` or ``@password.txt`` (references.py)."""
     v = value.rstrip(";,")
     if v.lower() in TYPE_NAMES or v in _EXPRESSION_WORDS:
         return True
@@ -115,6 +117,8 @@ def is_type_or_reference(value: str) -> bool:
     if code_of_other_languages(v):
         return True
     if "/" in v and v.islower() and _path_of_words(v):
+        return True
+    if v[:1] in ("@", "o", "r", "v") and store_or_file_reference(v):
         return True
     # token = new_token, password = userPassword: a variable named for what it holds.
     return bool(
@@ -134,10 +138,6 @@ def is_type_or_reference(value: str) -> bool:
 # What makes words with slashes a file's path rather than a passphrase (hunter/two/three, a lower-case base32
 # key with a slash): a file's extension, a folder where secrets are kept first (secrets/prod/db), or a last
 # name saying what the file holds (aws/credentials, k8s/prod/token, buildkite/npm-token).
-_FILE_EXTENSION = re.compile(
-    r"\.(?:txt|json|ya?ml|toml|ini|conf|cfg|env|properties|xml|pem|key|crt|cer|der|p12|pfx|jks|keystore|pub|age"
-    r"|gpg|asc|enc|sops|kdbx|secret|token|pass|b64)\Z"
-)
 _SECRETS_FOLDERS = frozenset(
     "secrets secret keys credentials creds certs certificates ssl tls private vault config configs conf etc run "
     "var home".split()
@@ -157,7 +157,7 @@ def _path_of_words(value: str) -> bool:
     parts = value.split("/")
     if 3 * digits > len(value) or max(map(len, parts)) > 40:
         return False
-    if value[:1] in (".", "~") or value[-1:] == "/" or _FILE_EXTENSION.search(value):
+    if value[:1] in (".", "~") or value[-1:] == "/" or FILE_EXTENSION.search(value):
         return True
     return parts[0] in _SECRETS_FOLDERS or not _HOLDS_SECRET.isdisjoint(_NAME_WORDS.split(parts[-1]))
 
@@ -260,6 +260,8 @@ def assigned_value_ok(match: re.Match[str]) -> bool:
     if match.group("dq") or match.group("sq"):
         # credentials: "aws/credentials" names the file that holds the secret, as the bare path does
         names_a_file = "/" in value and value.islower() and _path_of_words(value)
+        # "op://Private/github/token", "ref+vault://...": a store's reference, quoted where it is read (op inject)
+        names_a_file = names_a_file or value[:1] in ("@", "o", "r", "v") and store_or_file_reference(value)
         return not names_a_file and not _closes_a_string(match) and not quoted_annotation(match)
     # A field number or a count (string password = 2; password:  16 bytes): no secret is 1-3 digits.
     if value.isdigit() and len(value) <= 3:

@@ -18,6 +18,7 @@ from hookd.redact.checks import not_a_call
 from hookd.redact.values import plausible_secret
 from hookd.redact.patterns import AFTER_ESCAPE, BARE_VALUE, VALUE_REACH
 from hookd.redact.prose import random_looking
+from hookd.redact.references import store_or_file_reference
 from hookd.redact.rule import Rule
 from hookd.redact.wrappers import credential_pair
 from hookd.redact.xmltext import XML_SECRET_ELEMENT
@@ -203,6 +204,8 @@ def _value_ok(match: re.Match[str]) -> bool:
     value = match.group("value")
     if not (plausible_secret(value) and not value.isdigit() and not_a_call(match)):
         return False
+    if store_or_file_reference(value):
+        return False  # value: vault:secret/data/db#password (bank-vaults), op://... (1Password)
     text, start = match.string, match.start("value")
     head = text[max(0, start - 200) : start]
     name = head[: head.lower().rfind("value")]

@@ -90,27 +90,38 @@ TABLE_CELL_SECRET = Rule(
     example="`<td>Password</td><td><value></td>`, `| api key | <value> |` (not `| password | the user's |`)",
 )
 
-# A box-drawn table (doppler secrets, a CLI's rich table): cells between U+2502 (raw, or escaped by a payload's
-# encoder), padded to the column's width on both sides of the value. The trigger is the name, its padding, the
-# bar and the value's first character; the check reads the row back to the bar before the name.
-_BOX_BAR = r"(?:\xe2\x94\x82|\\u2502)"
-BOX_TRIGGER = _NAME + r"[ \t]{0,60}" + _BOX_BAR + r"[ \t]{1,4}" + _CELL_START
-_BOX_ROW = re.compile(r"(?:\u2502|\\u2502)[ \t]{0,4}" + _WORDS + _NAME + r"[ \t]{0,60}(?:\u2502|\\u2502)[ \t]{1,4}\Z")
+# A box-drawn table (doppler secrets, railway variables, a CLI's rich table): cells between vertical bars (raw,
+# or escaped by a payload's encoder), padded to the column's width on both sides of the value. The bars: the
+# light U+2502 inside, and at a row's ends the light one, the double U+2551 (railway) or the heavy U+2503 (rich's
+# heavy boxes). The trigger is the name, its padding, the bar and the value's first character; the check reads
+# the row back to the bar before the name.
+_BARS = "\u2502\u2551\u2503"
+_BOX_BAR = r"(?:\xe2\x94\x82|\xe2\x95\x91|\xe2\x94\x83|\\u2502|\\u2551|\\u2503)"
+_ANY_BAR = r"(?:[\u2502\u2551\u2503]|\\u2502|\\u2551|\\u2503)"
+# A name of an environment's style that ends in _PASS (SMTP_PASS, DB_PASS): upper case, so not the word pass.
+_BOX_NAME = r"(?:" + _NAME + r"|(?<=[A-Z0-9])_PASS)"
+BOX_TRIGGER = r"(?:" + _NAME + r"|_PASS)[ \t]{0,60}" + _BOX_BAR + r"[ \t]{1,4}" + _CELL_START
+_BOX_ROW = re.compile(_ANY_BAR + r"[ \t]{0,4}" + _WORDS + _BOX_NAME + r"[ \t]{0,60}" + _ANY_BAR + r"[ \t]{1,4}\Z")
+
+
+def _last_bar(text: str, lo: int, hi: int) -> int:
+    return max(max(text.rfind(bar, lo, hi), text.rfind(f"\\u{ord(bar):04x}", lo, hi)) for bar in _BARS)
 
 
 def _box_row(text: str, end: int) -> bool:
     """The row's bar before the name: matched from the bar before the one before the value (searched, each
     place in the words before the name began a try)."""
     lo, at = max(0, end - 1 - _ROW_BACK - 60), end - 1
-    last = max(text.rfind("\u2502", lo, at), text.rfind("\\u2502", lo, at))
-    before = max(text.rfind("\u2502", lo, last), text.rfind("\\u2502", lo, last)) if last > 0 else -1
+    last = _last_bar(text, lo, at)
+    before = _last_bar(text, lo, last) if last > 0 else -1
     return before >= 0 and _BOX_ROW.match(text, before, at) is not None
 
 
 BOX_CELL_SECRET = Rule(
     name="box_cell_secret",
-    replaces="a random-looking value in a box-drawn table's cell after one that names a secret (doppler secrets)",
-    pattern=r"""(?P<value>[^\s<>|`"'\\]{8,200})(?=[ \t]{0,200}(?:\u2502|\\u2502))""",
+    replaces="a random-looking value in a box-drawn table's cell after one that names a secret (doppler secrets, "
+    "railway variables)",
+    pattern=r"""(?P<value>[^\s<>|`"'\\]{8,200})(?=[ \t]{0,200}""" + _ANY_BAR + ")",
     group="value",
     trigger=BOX_TRIGGER,
     trigger_needs=((_BOX_BAR,),),

@@ -44,6 +44,14 @@ def _value_ok(match: re.Match[str]) -> bool:
     return len(value) >= 4 and value[0] not in "/-*" and option_value_ok(match)  # "or", "pw": words
 
 
+def _tool_value_ok(match: re.Match[str]) -> bool:
+    """createUser's and updateUser's pwd is a password only as a string literal: bare, it is an expression
+    (``pwd: process.env.MONGO_PASSWORD``, ``pwd: passwordPrompt()``, a variable)."""
+    if match.group(0)[:6] in ("create", "update") and not (match.group("dq") or match.group("sq")):
+        return False
+    return _value_ok(match)
+
+
 def _htpasswd_ok(match: re.Match[str]) -> bool:
     """Batch mode (-b): the password is the last argument; with -n there is no file before the user."""
     flags = match.group("flags")
@@ -266,6 +274,7 @@ OS_COMMAND_RULES: tuple[Rule, ...] = (
         + r"\s{0,4},\s{0,4})",
         ("rabbitmqctl", "wpa_passphrase", "createuser", "updateuser", "changeuserpassword"),
         "`rabbitmqctl add_user bob <password>`, `db.createUser({user: 'bob', pwd: '<password>'})`",
+        check=_tool_value_ok,
         dot=True,
         prefilter=(_TOOL_PREFILTER, 340, True),
     ),

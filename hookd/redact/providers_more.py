@@ -9,6 +9,8 @@ letters and digits, as random tokens do.
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 
 from hookd.redact.patterns import B1, B1_DASH, B1_DOT, E, E_DASH
@@ -42,6 +44,15 @@ _KEY_ID_TRIGGER = (
 def _many_characters(token: str) -> bool:
     """Not a placeholder (A3-XXXXXX-XXXXXXXXXXX-..., ops_eyJxxxx...): a random token repeats few characters."""
     return len(set(token)) > 10
+
+
+def _tunnel_json(token: str) -> bool:
+    """The token decodes to the JSON object cloudflared reads: an account tag, a tunnel id and a secret."""
+    try:
+        fields = json.loads(base64.b64decode(token + "=" * (-len(token) % 4)))
+    except ValueError:
+        return False
+    return isinstance(fields, dict) and {"a", "t", "s"} <= fields.keys()
 
 
 def _not_a_placeholder(match: re.Match[str]) -> bool:
@@ -196,5 +207,26 @@ MORE_PROVIDER_RULES: tuple[Rule, ...] = (
         "`NRII-` + 32, `sk-<32 hex>`, `cio<32>`, `pk_<id>_<32>`, `phx_` + 45, `xkeysib-<64 hex>-<16>`",
         reach=430,
         validate=_mixed,
+    ),
+    _token(
+        "cloudflare_tunnel_token",
+        "a Cloudflare Tunnel token (cloudflared service install / tunnel run --token): base64 of "
+        '{"a": <account tag>, "t": <tunnel id>, "s": <secret>}',
+        ("eyJhIjoi",),
+        # base64 of '{"a":"' is eyJhIjoi; a JWT's header is {"alg" (eyJhbGci), Grafana's {"k" (eyJrIjoi)
+        rf"e{B1}yJhIjoi[A-Za-z0-9+/]{{100,600}}+={{0,2}}+{E}",
+        "`eyJhIjoi` + base64 of the rest of the JSON",
+        reach=620,
+        validate=_tunnel_json,
+    ),
+    _token(
+        "minisign_secret_key",
+        "a minisign secret key's line (Ed25519, scrypt-encrypted or not: RWRTY0Iy..., RWQAAEIy...)",
+        ("RWRTY0Iy", "RWQAAEIy"),
+        # 158 bytes, base64: the algorithms Ed, Sc (or none) and B2 first; a public key (RWQ + 53) is 56
+        rf"R{B1}W(?:RTY0|QAAE)Iy[A-Za-z0-9+/]{{203}}={E}",
+        "`RWRTY0Iy` + 203 of base64 + `=`",
+        reach=220,
+        validate=_many_characters,
     ),
 )

@@ -38,6 +38,7 @@ from hookd.redact.patterns import (
     hyperscan_shape,
 )
 from hookd.redact.configcommands import CONFIG_COMMAND_RULES
+from hookd.redact.toolpasswords import TOOL_PASSWORD_RULES
 from hookd.redact.encoded import ENCODED_RULES
 from hookd.redact.entities import ENTITY_RULES
 from hookd.redact.fields import FIELD_RULES
@@ -709,6 +710,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     *MARKUP_RULES,
     *BACKTICK_RULES,
     *CONFIG_COMMAND_RULES,
+    *TOOL_PASSWORD_RULES,
     *FIELD_RULES,
     *PASTED_RULES,  # before the names of KEY_NAME_RULES: PresharedKey is WireGuard's, not any key's
     *KEY_NAME_RULES,

@@ -22,6 +22,7 @@ from fresh import values as fresh_values
 from fresh2 import values as fresh2_values
 from fresh3 import values as fresh3_values
 from fresh4 import values as fresh4_values
+from fresh5 import values as fresh5_values
 from outside import values as outside_values
 
 HERE = Path(__file__).resolve().parent
@@ -31,7 +32,8 @@ FRESH = ("fresh_secrets.jsonl", "fresh_benign.jsonl")  # pastes in hook payloads
 FRESH2 = ("fresh2_secrets.jsonl", "fresh2_benign.jsonl")  # a second fresh set, other sources (h259)
 FRESH3 = ("fresh3_secrets.jsonl", "fresh3_benign.jsonl")  # a third fresh set, other sources again (h270)
 FRESH4 = ("fresh4_secrets.jsonl", "fresh4_benign.jsonl")  # a fourth, from sources none of those used (h277)
-ALL = FIRST + OUTSIDE + FRESH + FRESH2 + FRESH3 + FRESH4
+FRESH5 = ("fresh5_secrets.jsonl", "fresh5_benign.jsonl")  # a fifth, from sources none of the five used (h283)
+ALL = FIRST + OUTSIDE + FRESH + FRESH2 + FRESH3 + FRESH4 + FRESH5
 _PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)(?:\|([a-z0-9]+))?\}")
 
 
@@ -103,6 +105,7 @@ def cases(seed: int = 16, files: tuple[str, ...] = ALL) -> list[Case]:
     values.update(fresh2_values())
     values.update(fresh3_values())
     values.update(fresh4_values())
+    values.update(fresh5_values())
     out = []
     for name in files:
         for line in (HERE / name).read_text().splitlines():
