@@ -1,8 +1,9 @@
-"""Floods of h270's three exits (issue 16, h278): checks.is_type_or_reference's relative path, values.is_placeholder's
-ellipsis, prose_secret's my/our/your key trigger. Each unit repeated, its near-misses that reach the exit's deepest
-check, and mixed with test_redact_flood_mixes' floods: the reports and the characters handed to the rules' regexes
-grow no faster than the text (bench/redaction_exit_floods.py times them to 8 MiB). And a check's Python work per
-candidate does not grow with the value: a long path was read a character at a time (4.6 MB/s, never dense)."""
+"""Floods of h270's three exits (issue 16, h278) and h282's two rules: checks.is_type_or_reference's relative path,
+values.is_placeholder's ellipsis, prose_secret's my/our/your key trigger, positional_password, slack_webhook_path.
+Each unit repeated, its near-misses that reach the exit's deepest check, and mixed with test_redact_flood_mixes'
+floods: the reports and the characters handed to the rules' regexes grow no faster than the text
+(bench/redaction_exit_floods.py times them to 8 MiB). And a check's Python work per candidate does not grow with the
+value: a long path was read a character at a time (4.6 MB/s, never dense)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,25 @@ MY_KEY_VALUE = "my cohere key Abc123xyz9 "
 MY_SSH_KEY = "my ssh key Abc123xyz9Q "  # a public key's name read back
 MY_LONG_WORD = "your abcdefghijklmnopqrstu key Abc123xyz9 "  # a word of 21: the trigger fails at its end
 OUR = "four hour your tour key "
+# A password by position (positional_password, h282): the whole call, a call whose value never comes (the trigger's
+# every bounded part read), a directory's name that never closes; a Slack webhook's path without its host and a
+# route of upper-case words (slack_webhook_path's check); Airtable's shape after a name of letters, and "pat" alone.
+POSITIONAL = "Connection(server, 'cn=admin,dc=x', 'Xk9mQ2vLp7!') "
+POSITIONAL_NO_VALUE = 'mysqli_connect($db->host, "root", $pw); l.simple_bind_s(dn, pw) '
+POSITIONAL_OPEN_DN = "Connection(server, 'cn=" + "a" * 190 + " "
+SLACK_PATH = "/services/T0A1B2C3D/B0E4F5G6H/qZ8xK2mN7pL4vR9sT1wY3uB6\n"
+SLACK_ROUTE = "/services/TEMPLATES/BUILDERS/configurationsettingsab "
+AIRTABLE_NAME = "patternMatcherAbc." + "0123456789abcdef" * 4 + " "  # airtable_pat's shape, its check fails
+AIRTABLE_NO_HEX = "pathToTheFile1234.txt pattern "  # "pat" and 14, no hex after the dot
 EXIT_FLOODS = {
+    "airtable: name": AIRTABLE_NAME,
+    "airtable: no hex": AIRTABLE_NO_HEX,
+    "positional": POSITIONAL,
+    "positional: no value": POSITIONAL_NO_VALUE,
+    "positional: open dn": POSITIONAL_OPEN_DN,
+    "slack path": SLACK_PATH,
+    "slack path: route": SLACK_ROUTE,
+    "positional+slack+cookie": POSITIONAL + SLACK_PATH + COOKIE,
     "path": PATH,
     "path: digits": PATH_DIGITS,
     "path: long": PATH_LONG,

@@ -30,6 +30,7 @@ from hookd.redact.values import plausible_secret
 from hookd.redact.commands import CLI_SECRET_OPTION
 from hookd.redact.files import AT_VALUE
 from hookd.redact.printed import PRINTED_SECRET, PRINTED_SECRET_LINE
+from hookd.redact.positional import POSITIONAL_PASSWORD
 from hookd.redact.patterns import AFTER_ESCAPE_1, B1, HS_KV_SEP, HS_WS, KV_SEP, VALUE_REACH
 from hookd.redact.prose import PROSE_SECRET, SECRET_LIST_ITEM, URL_QUERY_SECRET
 from hookd.redact.rule import Rule
@@ -159,6 +160,7 @@ CONTEXT_MORE_RULES: tuple[Rule, ...] = (
         check=_argument_ok,
         example='`define(\'DB_PASSWORD\', \'<value>\')`, `os.environ["API_KEY"] = "<value>"` (not `getenv("X")`)',
     ),
+    POSITIONAL_PASSWORD,
     Rule(
         name="url_token_user",
         replaces="a token as a URL's user, with no password (Sentry DSN, https://<token>@host)",

@@ -82,6 +82,13 @@ def _last_part_not_a_mask(token: str) -> bool:
     return not_a_mask(token.rsplit("/", 1)[-1])
 
 
+def _slack_path_ok(token: str) -> bool:
+    """Slack's team and bot ids hold a digit (T024BE7LD); a route's upper-case words (/services/TEMPLATES/...)
+    do not, and the host is not there to say whose path it is."""
+    _, team, bot, last = token.replace("\\/", "/").split("/")
+    return any(c.isdigit() for c in team) and any(c.isdigit() for c in bot) and not_a_mask(last)
+
+
 def _both(first: Callable[[str], bool], second: Callable[[str], bool]) -> Callable[[str], bool]:
     return lambda token: first(token) and second(token)
 
@@ -172,6 +179,17 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         # The secret is the last part: docs' services/T00000000/B00000000/XXXXXXXX... and .env.example's
         # services/XXX/YYY/ZZZ are placeholders whose other parts are no mask on their own.
         validate=_last_part_not_a_mask,
+    ),
+    _token(
+        "slack_webhook_path",
+        "a Slack webhook's secret path without its host (/services/T<team>/B<bot>/<24>)",
+        ("/services/T", "services\\/T"),
+        # The path alone (SLACK_WEBHOOK_URL=/services/..., a proxy's route, base URL joined in code) is the whole
+        # secret: its team and bot ids have Slack's shape (upper case, 8 to 12) and its last part is 24 long.
+        r"/(?P<value>services\\?/T[A-Z0-9]{8,12}\\?/B[A-Z0-9]{8,12}\\?/[A-Za-z0-9]{24})" + E,
+        "`/services/T…/B…/<24>` (the host elsewhere or missing)",
+        group="value",
+        validate=_slack_path_ok,
     ),
     _token(
         "slack_token",

@@ -140,6 +140,16 @@ MORE_PROVIDER_RULES: tuple[Rule, ...] = (
         validate=_mixed,
     ),
     _token(
+        "airtable_pat",
+        "an Airtable personal access token (pat + 14 letters and digits + . + 64 hex)",
+        ("pat",),
+        # From its literal "pat" (in path and pattern too: what follows rules them out); a trigger from the dot and
+        # its 64 hex, a class first, cost every text a tenth (bench/README.md, h162)
+        rf"p{B1}at[A-Za-z0-9]{{14}}\.[0-9a-f]{{64}}{E}",
+        "`pat` + 14 of `[A-Za-z0-9]` + `.` + 64 hex",
+        validate=lambda token: _mixed(token[3:17]),
+    ),
+    _token(
         "saas_api_token",
         "a SaaS API token (Contentful CFPAT-, Figma figd_, Dynatrace dt0c01., LangSmith lsv2_, "
         "PlanetScale pscale_, Resend re_, Mapbox sk.eyJ, Bitbucket ATBB, Dropbox sl., Braintree, Tailscale tskey-)",
@@ -156,7 +166,6 @@ MORE_PROVIDER_RULES: tuple[Rule, ...] = (
             "access_token$production$",
             "tskey-",
         ),
-        # (not Airtable's pat<14>.<64 hex>: "pat" starts path and pattern, and the pass slowed on docs)
         rf"(?:C{B1_DASH}FPAT-[A-Za-z0-9_-]{{43}}|f{B1}igd_[A-Za-z0-9_-]{{40,44}}+"
         rf"|d{B1}t0c01\.[A-Z0-9]{{24}}\.[A-Z0-9]{{64}}|l{B1}sv2_(?:pt|sk)_[a-f0-9]{{32}}_[a-f0-9]{{10}}"
         rf"|p{B1}scale_(?:tkn|pw|oauth)_[A-Za-z0-9_=.-]{{32,64}}+|r{B1}e_[A-Za-z0-9]{{8}}_[A-Za-z0-9]{{24}}"

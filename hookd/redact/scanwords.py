@@ -17,8 +17,10 @@ def counted(keyword: str) -> bool:
 
 # npm_: an npm script's environment holds a hundred npm_* variables. X's bearer tokens' 21 A and Dropbox's
 # long-lived tokens' 10: base64 of zeros (an image, a key) is a run of A where the literal reports at every character. API-, pat., sat.: words' parts.
+# /services/T: a web service's routes (/services/Translate); the Slack path's trigger is its whole shape.
 COMMON_PREFIXES = frozenset(
     {"key-", "secret_", "npm_", "sig=", "accountkey=", "sharedaccesskey=", "hooks.slack.com", ":\\/\\/"}
+    | {"/services/t", "services\\/t"}
     | {"a" * 21, "a" * 10, "api-", "pat.", "sat."}
 )
 
