@@ -172,6 +172,7 @@ def test_the_parts_report_what_the_trigger_reports(rule):
     assert any(ends((rule.trigger,), text) for text in texts())  # the texts do reach the trigger
 
 
+@pytest.mark.timeout(360)  # compiles an ungated database of every split rule: tens of seconds, minutes when loaded
 def test_the_gates_lose_no_report():
     """The scanner with the split triggers and their needs reports what it reports with each trigger
     whole and ungated, on the texts and on long texts of them that cross chunk borders."""
