@@ -22,6 +22,7 @@ from typing import Callable, NamedTuple
 from hookd.hooks import shell_words
 from hookd.hooks.shell_parse import CANNOT, Command, Function, Item, split
 from hookd.hooks.shell_programs import SHELLS, WRAPPERS, operand, runs_client, script
+from hookd.hooks.shell_runners import RUNNERS, runs_of
 from hookd.hooks.shell_programs import ASSIGNMENT as _ASSIGNMENT
 from hookd.hooks.shell_programs import expand as expand
 from hookd.hooks.shell_programs import links_to_client as links_to_client
@@ -31,6 +32,7 @@ from hookd.hooks.shell_programs import links_to_client as links_to_client
 _HARMLESS = frozenset({"true", ":", "exit", "return", "cd", "set", "export", "unset", "umask", "ulimit", "builtin"})
 # Reserved words at a command's start: the command follows them.
 _KEYWORDS = frozenset({"!", "{", "}", "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "esac"})
+_BUILTIN_WRAPPERS = frozenset({"exec", "command"})
 _EXPORTS = frozenset({"export", "declare", "typeset", "local", "readonly"})
 _DEPTH = 4  # sh -c, eval, $( ), a function call, inside one another: deeper is not read
 _CALLS = 256
@@ -59,10 +61,13 @@ class Reading(NamedTuple):
     clients: tuple[Run, ...]  # the commands that run hook-send
     others: tuple[str, ...]  # the other programs the line runs, by name, in order
     unsure: tuple[str, ...] = ()  # why hookd cannot tell what it runs: then it is the user's
+    # what a hook-send runs behind (a condition, a loop, a case branch, find -exec, sudo): the line is the
+    # user's, which uninstall leaves, though hookd's hook is there on some path
+    conditions: tuple[str, ...] = ()
 
     @property
     def alone(self) -> bool:
-        return bool(self.clients) and not self.others and not self.unsure
+        return bool(self.clients) and not self.others and not self.unsure and not self.conditions
 
 
 class _State:
@@ -92,6 +97,7 @@ class _Found:
         self.clients: list[Run] = []
         self.others: list[str] = []
         self.unsure: list[str] = []
+        self.conditions: list[str] = []
         self.calls = _CALLS  # function calls left to follow: each reads its body again
 
     def doubt(self, why: str) -> None:
@@ -106,17 +112,17 @@ def read(line: str) -> Reading | None:
         found.doubt(f"{CANNOT}: it is {len(line)} characters long, and hookd reads {MAX_LINE} at most")
     elif not _read(line, 0, _State(), found):
         return None
-    return Reading(tuple(found.clients), tuple(found.others), tuple(found.unsure))
+    return Reading(tuple(found.clients), tuple(found.others), tuple(found.unsure), tuple(found.conditions))
 
 
-def _read(line: str, depth: int, state: _State, found: _Found) -> bool:
+def _read(line: str, depth: int, state: _State, found: _Found, guard: str = "") -> bool:
     items = _items_of(line)
     if items is None:
         return False
     if isinstance(items, str):
         found.doubt(items)
         return True
-    _run(items, depth, state, found)
+    _run(items, depth, state, found, guard)
     return True
 
 
@@ -147,7 +153,7 @@ def _parsed(line: str) -> tuple[Item, ...] | str | None:
     return items if isinstance(items, tuple) else items
 
 
-def _run(items: tuple[Item, ...], depth: int, state: _State, found: _Found) -> None:
+def _run(items: tuple[Item, ...], depth: int, state: _State, found: _Found, guard: str = "") -> None:
     outer: list[_State] = []
     for item in items:
         if isinstance(item, str):
@@ -163,13 +169,13 @@ def _run(items: tuple[Item, ...], depth: int, state: _State, found: _Found) -> N
         if isinstance(item, Function):
             state.functions[item.name] = item.body
             continue
-        _command(item, depth, state.copy() if item.apart else state, found)
+        _command(item, depth, state.copy() if item.apart else state, found, guard or item.guard)
 
 
-def _command(command: Command, depth: int, state: _State, found: _Found) -> None:
+def _command(command: Command, depth: int, state: _State, found: _Found, guard: str) -> None:
     others, unsure = len(found.others), len(found.unsure)
     for sub in command.subs:
-        _nested(sub, depth, state.copy(), found)
+        _deeper(depth, found, lambda: _read(sub, depth + 1, state.copy(), found, guard))
     words = list(command.words)
     if (others, unsure) == (len(found.others), len(found.unsure)):
         # What they ran prints nothing (hook-send never does): the words they make are empty, and go.
@@ -188,10 +194,14 @@ def _command(command: Command, depth: int, state: _State, found: _Found) -> None
     argv = [w.text for w in words]
     if _changes_state(argv, state, found):
         return
+    builtins = True  # exec and command are the shell's: a wrapper program (env exec ...) looks for a file
     while argv and argv[0].rpartition("/")[2] in WRAPPERS:
         name = argv[0].rpartition("/")[2]
+        if name in _BUILTIN_WRAPPERS and (not builtins or "/" in argv[0]):
+            break  # a program of that name, if the system has one: not hookd's
         if name == "command" and len(argv) > 1 and argv[1] in ("-v", "-V"):
             return  # says where a program is, runs nothing
+        builtins = builtins and name == "command"  # exec runs a file: `exec command` looks for one
         argv = operand(name, argv[1:], variables)
     if not argv:
         return
@@ -208,16 +218,25 @@ def _command(command: Command, depth: int, state: _State, found: _Found) -> None
             return
         inner = state.copy()
         inner.exported.update(variables)
-        _deeper(depth, found, lambda: _run(state.functions[program], depth + 1, inner, found))
+        _deeper(depth, found, lambda: _run(state.functions[program], depth + 1, inner, found, guard))
         return
     inline = script(argv[1:]) if program in SHELLS else None
     if program == "eval" or inline is not None:
         inner = state.copy() if inline is None else _State()
         inner.exported = {**state.exported, **dict(variables)}
         text = " ".join(argv[1:]) if inline is None else inline[0]
-        if _deeper(depth, found, lambda: _read(text, depth + 1, inner, found)):
+        if _deeper(depth, found, lambda: _read(text, depth + 1, inner, found, guard)):
             return
+    if program in RUNNERS:
+        found.others.append(program)
+        inner = state.copy()
+        inner.exported.update(variables)
+        for run, why in runs_of(program, argv[1:]):
+            _deeper(depth, found, lambda run=run, why=why: _read(run, depth + 1, inner, found, why))
+        return
     if runs_client(program, argv):
+        if guard and guard not in found.conditions:
+            found.conditions.append(guard)
         found.clients.append(Run((*state.exported.items(), *variables), tuple(argv), tuple(state.assigned.items())))
     elif program not in _HARMLESS:
         found.others.append(program)
@@ -230,10 +249,6 @@ def _deeper(depth: int, found: _Found, reading: Callable[[], object]) -> bool:
         found.doubt(f"{CANNOT}: shells, evals, substitutions or function calls nested more than {_DEPTH} deep")
         return True
     return reading() is not False
-
-
-def _nested(sub: str, depth: int, state: _State, found: _Found) -> None:
-    _deeper(depth, found, lambda: _read(sub, depth + 1, state, found))
 
 
 def _changes_state(argv: list[str], state: _State, found: _Found) -> bool:
