@@ -30,6 +30,7 @@ CONDITIONAL = {
     "[ -x ] &&": ("[ -x {bin}/hook-send ] && hook-send Stop", "a condition (&&)", True),
     "[ -x ] && (missing)": ("[ -x ~/bin/nothing ] && hook-send Stop", "a condition (&&)", False),
     "true &&": ("true && hook-send Stop", "a condition (&&)", True),
+    "an assignment from $( ) &&": ("X=$(false) && hook-send Stop", "a condition (&&)", False),
     "||": ("true || hook-send Stop", "a condition (||)", False),
     "&& in braces": ("true && { :; hook-send Stop; }", "a condition (&&)", True),
     "&& in a subshell": ("true && (:; hook-send Stop)", "a condition (&&)", True),
@@ -48,6 +49,7 @@ STILL_ALONE = {
     "if's own condition": "if hook-send Stop; then :; fi",
     "cd DIR && (the documented way to run a project's tool)": "cd {bin} && ./hook-send Stop",
     "|| true after": "hook-send Stop || true",
+    "an assignment &&": "HOOKD_SOCKET=/run/x/h.sock && hook-send Stop",
     "after a closed if": "if true; then :; fi; hook-send Stop",
     "after a closed &&": "true && :; hook-send Stop",
     "after a closed case": "case x in y) :;; esac\nhook-send Stop",
@@ -165,3 +167,25 @@ def test_uninstall_leaves_a_users_condition_and_status_says_so(place, capsys):
         assert part in said and "they are yours" in said, said
     assert main(["hooks", "uninstall", "--scope", "user"]) == 0
     assert settings.read_text() == text
+
+
+def test_a_hostile_line_is_read_in_bounded_work(place, capsys):
+    """Each program named by a different variable was a reason of its own, each looked for in a list of
+    the others (8,179 reasons, quadratic; as many notes in hooks status); a function of 32,000 commands
+    called 256 times was read 8 million commands deep. Now a few reasons are kept, and the commands read
+    in all are bounded: status answers, says it cannot tell, and uninstall leaves both."""
+    variables = "".join(f"$a{i};" for i in range(8000)) + "hook-send Stop"
+    calls = "f() { " + ":;" * 32_000 + " }; " + "f;" * 256 + "hook-send Stop"
+    reading = shell.read(variables)
+    assert reading is not None and 0 < len(reading.unsure) <= 8
+    reading = shell.read(calls)
+    assert reading is not None and any("commands" in why for why in reading.unsure), reading.unsure
+    settings = Path(place["home"]) / ".claude" / "settings.json"
+    settings.parent.mkdir()
+    data = {"hooks": {"Stop": [{"hooks": [_handler(variables), _handler(calls)]}]}}
+    settings.write_text(json.dumps(data))
+    main(["hooks", "status", "--scope", "user", "--json"])
+    (found,) = json.loads(capsys.readouterr().out)["files"]
+    assert found["events"] == [] and len(found["notes"]) <= 16
+    assert main(["hooks", "uninstall", "--scope", "user"]) == 0
+    assert json.loads(settings.read_text()) == data

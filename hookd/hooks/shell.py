@@ -36,6 +36,10 @@ _BUILTIN_WRAPPERS = frozenset({"exec", "command"})
 _EXPORTS = frozenset({"export", "declare", "typeset", "local", "readonly"})
 _DEPTH = 4  # sh -c, eval, $( ), a function call, inside one another: deeper is not read
 _CALLS = 256
+# Commands read in all, function bodies read once per call: 256 calls of a 64 KiB body would be 8 million
+# (seconds of a hooks status); a real hook runs a few dozen.
+_COMMANDS = 20_000
+_REASONS = 8  # why it cannot tell: one is enough to leave the line to the user; a few say where
 # A hook's command is a line or a short script. Reading is linear but in Python (bench/README.md),
 # so what a hostile settings file costs is bounded by this times its hooks; a longer line is the
 # user's, hookd cannot tell.
@@ -96,13 +100,14 @@ class _Found:
     def __init__(self) -> None:
         self.clients: list[Run] = []
         self.others: list[str] = []
-        self.unsure: list[str] = []
+        self.unsure: dict[str, None] = {}
         self.conditions: list[str] = []
         self.calls = _CALLS  # function calls left to follow: each reads its body again
+        self.commands = _COMMANDS
 
     def doubt(self, why: str) -> None:
-        if why not in self.unsure:
-            self.unsure.append(why)
+        if len(self.unsure) < _REASONS:
+            self.unsure[why] = None
 
 
 def read(line: str) -> Reading | None:
@@ -173,6 +178,10 @@ def _run(items: tuple[Item, ...], depth: int, state: _State, found: _Found, guar
 
 
 def _command(command: Command, depth: int, state: _State, found: _Found, guard: str) -> None:
+    found.commands -= 1
+    if found.commands < 0:
+        found.doubt(f"{CANNOT}: it runs more than {_COMMANDS} commands (function calls read again each time)")
+        return
     others, unsure = len(found.others), len(found.unsure)
     for sub in command.subs:
         _deeper(depth, found, lambda: _read(sub, depth + 1, state.copy(), found, guard))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import NamedTuple, Union
 
 from hookd.hooks import shell_words
+from hookd.hooks.shell_programs import ASSIGNMENT
 
 SEPARATORS = frozenset({";", ";;", ";&", ";;&", "&", "&&", "||", "|", "|&", "\n", "(", ")"})
 _CASE_ENDS = frozenset({";;", ";&", ";;&"})
@@ -132,10 +133,19 @@ class _Guards:
     def after(self, words: list[shell_words.Token], separator: str) -> None:
         """The chain after ``separator`` ends a command with ``words``."""
         if separator in ("&&", "||"):
-            cd = bool(words) and words[0].text == "cd" and not words[0].quoted and separator == "&&"
-            self.chain = self.chain or ("" if cd else f"a condition ({separator})")
+            self.chain = self.chain or ("" if _succeeds(words, separator) else f"a condition ({separator})")
         elif separator not in ("|", "|&", "(", ")"):
             self.chain = self.stack[-1][2] if self.stack else ""
+
+
+def _succeeds(words: list[shell_words.Token], separator: str) -> bool:
+    """``cd DIR &&`` and ``X=1 &&`` before a hook-send: no condition of the user's (a cd that fails
+    leaves hook-send's tool unfound, as the user meant)."""
+    if separator != "&&" or not words or words[0].quoted:
+        return False
+    return words[0].text == "cd" or all(
+        (m := ASSIGNMENT.match(w.text)) is not None and m.end() <= w.plain and not w.subs for w in words
+    )
 
 
 _KEYWORDS = frozenset({"!", "{", "}", "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "esac",
