@@ -54,6 +54,7 @@ STILL_ALONE = {
     "after a closed &&": "true && :; hook-send Stop",
     "after a closed case": "case x in y) :;; esac\nhook-send Stop",
     "a case in $( ) before it": "$(case x in x) :;; esac) hook-send Stop",
+    "an empty case in $( ) (esac where a pattern may be)": "hook-send Stop $(case a in\nesac)",
     "wrappers": "command exec env nice -n 1 nohup timeout 5 stdbuf -oL setsid hook-send Stop",
     "sh -c, bash -lc": "sh -c 'bash -lc \"~/bin/hook-send Stop\"'",
 }
@@ -69,6 +70,7 @@ RUNNERS = {
     "sudo": ("sudo hook-send Stop", "as another user (sudo)", None),
     "sudo -u, assignments": ("sudo -u bob -E FOO=1 hook-send Stop", "as another user (sudo)", None),
     "doas": ("doas -u bob hook-send Stop", "as another user (doas)", None),
+    "pkexec": ("pkexec --user bob hook-send Stop", "as another user (pkexec)", None),
     "su -c": ("su -c 'hook-send Stop' bob", "as another user (su)", None),
     "runuser -u": ("runuser -u bob -- hook-send Stop", "as another user (runuser)", None),
     "find -exec": ("find {bin} -name hook-send -exec hook-send Stop {} \\;", "find -exec", True),

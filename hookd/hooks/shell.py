@@ -10,13 +10,14 @@ only a word (``echo hook-send``, ``echo ';' hook-send``, ``# hook-send``) runs n
 
 ``read`` says which simple commands run the client (with the variables they are given, those an
 earlier ``export`` set too), which other programs the line runs, and why it cannot tell, where it
-cannot (an alias, a program named by a variable, nesting past the bounds): a line that runs hook-send
-and nothing else, surely, is hookd's; any other is the user's, which hookd neither rewrites nor removes.
+cannot (an alias, a program named by a variable, nesting past the bounds), and what a hook-send runs
+behind (shell_parse's guards: an if's branch, a loop, ``&&``; shell_runners: sudo, find -exec): a line
+that runs hook-send and nothing else, on every path, surely, is hookd's; any other is the user's.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Callable, NamedTuple
 
 from hookd.hooks import shell_words
@@ -241,7 +242,7 @@ def _command(command: Command, depth: int, state: _State, found: _Found, guard: 
         inner = state.copy()
         inner.exported.update(variables)
         for run, why in runs_of(program, argv[1:]):
-            _deeper(depth, found, lambda run=run, why=why: _read(run, depth + 1, inner, found, why))
+            _deeper(depth, found, partial(_read, run, depth + 1, inner, found, why))
         return
     if runs_client(program, argv):
         if guard and guard not in found.conditions:

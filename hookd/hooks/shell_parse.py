@@ -93,7 +93,7 @@ def split(tokens: list[shell_words.Token], i: int, end: int, level: int) -> tupl
 
 
 class _Guards:
-    """Which commands run on some paths only (docs/hooks.md "Conditions"): those in an if's branches, a
+    """Which commands run on some paths only (docs/hooks.md "Which hooks are hookd's"): those in an if's branches, a
     loop, a case branch, or after ``&&``/``||``. An if's first condition runs on every path, and so does
     a command after ``cd DIR &&`` (the documented way to run a project's tool)."""
 

@@ -4,7 +4,7 @@ each is a program of the user's in its own right, and what it runs it runs on so
 ``sudo hook-send`` runs hook-send as root, whose connection hookd's daemon refuses (only its owner talks
 to it); ``find -exec`` runs it once per file found, maybe never; ``watch`` again and again; ``flock``
 after waiting for a lock (hook-send must never wait). A hook-send run so is found (hooks status says the
-hook is there), and the line is the user's: install and uninstall leave it (docs/hooks.md "Conditions").
+hook is there), and the line is the user's: install and uninstall leave it (docs/hooks.md "Which hooks are hookd's").
 """
 
 from __future__ import annotations

@@ -61,6 +61,7 @@ class _Case:
         self.open = 0  # cases not yet closed by esac
         self.expect = ""  # "subject", "in", or "" (a command's words)
         self.pattern = False  # the next ( or ) is a pattern's
+        self.fresh = False  # and no word of the pattern read yet: an esac here closes the case
 
     def word(self, token: Token, before: Token | None) -> None:
         bare = not token.quoted
@@ -68,9 +69,11 @@ class _Case:
             self.expect = "in"
         elif self.expect == "in":
             self.expect = ""
-            self.pattern = bare and token.text == "in"
-        elif self.pattern and bare and token.text == "esac" and before is not None and before.op:
+            self.pattern = self.fresh = bare and token.text == "in"
+        elif self.pattern and bare and token.text == "esac" and self.fresh:
             self.open, self.pattern = self.open - 1, False
+        elif self.pattern:
+            self.fresh = False
         elif bare and self._starts(before) and token.text in ("case", "esac"):
             if token.text == "case":
                 self.open, self.expect = self.open + 1, "subject"
@@ -79,7 +82,7 @@ class _Case:
 
     def operator(self, op: str) -> None:
         if self.open and op in (";;", ";&", ";;&"):
-            self.pattern = True
+            self.pattern = self.fresh = True
 
     def _starts(self, before: Token | None) -> bool:
         if before is None:
