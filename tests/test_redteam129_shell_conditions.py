@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -191,3 +192,32 @@ def test_a_hostile_line_is_read_in_bounded_work(place, capsys):
     assert found["events"] == [] and len(found["notes"]) <= 16
     assert main(["hooks", "uninstall", "--scope", "user"]) == 0
     assert json.loads(settings.read_text()) == data
+
+
+def _steps(line: str) -> int:
+    """Python lines run in shell_parse.py reading ``line``: a count, not a time."""
+    from hookd.hooks import shell_parse, shell_words
+
+    count = 0
+    lexed = shell_words.tokens(line)
+
+    def tracer(frame, event, arg):  # noqa: ARG001
+        nonlocal count
+        if frame.f_code.co_filename == shell_parse.__file__:
+            count += 1
+            return tracer
+        return None
+
+    sys.settrace(tracer)
+    try:
+        shell_parse.split(lexed.tokens, 0, len(lexed.tokens), 0)
+    finally:
+        sys.settrace(None)
+    return count
+
+
+def test_open_groups_cost_no_walk_per_command():
+    """Each command's guard was found by walking every open group: ``{ `` 16,000 times then 16,000
+    commands read in 6 s. Doubling both must about double the work, not quadruple it."""
+    small, large = (_steps("{ " * n + ":;" * n + "hook-send") for n in (1000, 2000))
+    assert large < 2.5 * small, (small, large)

@@ -101,12 +101,14 @@ class _Guards:
     _CLOSE = frozenset({"fi", "done", "esac", "}"})
 
     def __init__(self) -> None:
-        self.stack: list[list[str]] = []  # each open construct: its keyword, its guard now, the chain at its start
+        # each open construct: its keyword, the guard of what runs in it now (its own or an enclosing one's),
+        # the chain at its start; the guard kept whole so that a command's is the top's, not a walk of them all
+        self.stack: list[list[str]] = []
         self.chain = ""  # the && or || the command being read follows
 
     def opens(self, keyword: str) -> None:
         guard = "a case branch" if keyword == "case" else self._OPEN.get(keyword, "")
-        self.stack.append([keyword, guard, self.chain])
+        self.stack.append([keyword, (self.stack[-1][1] if self.stack else "") or guard, self.chain])
 
     def closes(self) -> None:
         if self.stack:
@@ -125,10 +127,14 @@ class _Guards:
             elif w.text in self._CLOSE:
                 self.closes()
             elif self.stack and w.text in ("then", "else", "elif"):
-                self.stack[-1][1] = f"a condition ({'if' if w.text == 'then' else w.text})"
+                self.stack[-1][1] = self._enclosing() or f"a condition ({'if' if w.text == 'then' else w.text})"
             elif self.stack and w.text == "do" and not self.stack[-1][1]:
                 self.stack[-1][1] = f"a loop ({self.stack[-1][0]})"
-        return next((g for _, g, _ in reversed(self.stack) if g), "") or self.chain
+        return (self.stack[-1][1] if self.stack else "") or self.chain
+
+    def _enclosing(self) -> str:
+        """The guard of the construct around the top one."""
+        return self.stack[-2][1] if len(self.stack) > 1 else ""
 
     def after(self, words: list[shell_words.Token], separator: str) -> None:
         """The chain after ``separator`` ends a command with ``words``."""
