@@ -26,7 +26,7 @@ ALONE = {
     "$( ) in double quotes": '"$(hook-send)"',
     "a function called": 'f() { hook-send "$@"; }; f Stop',
     "a function with a subshell body, on lines": "f()\n(\n  hook-send Stop\n)\nf",
-    "case": "case Stop in Stop) hook-send Stop;; *) exit 0;; esac",
+    # a case branch runs on some paths only: the user's since the 129th pass (test_redteam129_shell_conditions.py)
     "a quoted here-document's body runs nothing": "hook-send <<'EOF'\n$(notify-me)\nEOF",
     "a here-document then a line": "hook-send <<EOF\nplain\nEOF\ntrue",
     "a line continued inside the name": "hook-\\\nsend Stop",

@@ -135,12 +135,13 @@ def _reading(line: str) -> shell.Reading | None:
 
 
 def shared(handler: Any) -> tuple[str, ...]:
-    """The other programs a command handler runs besides hook-send (``hook-send || curl ...``): ()
-    when it runs no hook-send, or hook-send alone (hookd's)."""
+    """The other programs a command handler runs besides hook-send (``hook-send || curl ...``), and what
+    its hook-send runs behind (``[ -x f ] &&``, a case branch, sudo): () when it runs no hook-send, or
+    hook-send alone (hookd's)."""
     if not isinstance(handler, dict) or handler.get("type") != "command":
         return ()
     reading = reading_of(handler)
-    return reading.others if reading is not None else ()
+    return (*reading.others, *reading.conditions) if reading is not None else ()
 
 
 def unsure(handler: Any) -> tuple[str, ...]:

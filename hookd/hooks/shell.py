@@ -10,18 +10,20 @@ only a word (``echo hook-send``, ``echo ';' hook-send``, ``# hook-send``) runs n
 
 ``read`` says which simple commands run the client (with the variables they are given, those an
 earlier ``export`` set too), which other programs the line runs, and why it cannot tell, where it
-cannot (an alias, a program named by a variable, nesting past the bounds): a line that runs hook-send
-and nothing else, surely, is hookd's; any other is the user's, which hookd neither rewrites nor removes.
+cannot (an alias, a program named by a variable, nesting past the bounds), and what a hook-send runs
+behind (shell_parse's guards: an if's branch, a loop, ``&&``; shell_runners: sudo, find -exec): a line
+that runs hook-send and nothing else, on every path, surely, is hookd's; any other is the user's.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Callable, NamedTuple
 
 from hookd.hooks import shell_words
 from hookd.hooks.shell_parse import CANNOT, Command, Function, Item, split
 from hookd.hooks.shell_programs import SHELLS, WRAPPERS, operand, runs_client, script
+from hookd.hooks.shell_runners import RUNNERS, runs_of
 from hookd.hooks.shell_programs import ASSIGNMENT as _ASSIGNMENT
 from hookd.hooks.shell_programs import expand as expand
 from hookd.hooks.shell_programs import links_to_client as links_to_client
@@ -31,9 +33,14 @@ from hookd.hooks.shell_programs import links_to_client as links_to_client
 _HARMLESS = frozenset({"true", ":", "exit", "return", "cd", "set", "export", "unset", "umask", "ulimit", "builtin"})
 # Reserved words at a command's start: the command follows them.
 _KEYWORDS = frozenset({"!", "{", "}", "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "esac"})
+_BUILTIN_WRAPPERS = frozenset({"exec", "command"})
 _EXPORTS = frozenset({"export", "declare", "typeset", "local", "readonly"})
 _DEPTH = 4  # sh -c, eval, $( ), a function call, inside one another: deeper is not read
 _CALLS = 256
+# Commands read in all, function bodies read once per call: 256 calls of a 64 KiB body would be 8 million
+# (seconds of a hooks status); a real hook runs a few dozen.
+_COMMANDS = 20_000
+_REASONS = 8  # why it cannot tell: one is enough to leave the line to the user; a few say where
 # A hook's command is a line or a short script. Reading is linear but in Python (bench/README.md),
 # so what a hostile settings file costs is bounded by this times its hooks; a longer line is the
 # user's, hookd cannot tell.
@@ -59,10 +66,13 @@ class Reading(NamedTuple):
     clients: tuple[Run, ...]  # the commands that run hook-send
     others: tuple[str, ...]  # the other programs the line runs, by name, in order
     unsure: tuple[str, ...] = ()  # why hookd cannot tell what it runs: then it is the user's
+    # what a hook-send runs behind (a condition, a loop, a case branch, find -exec, sudo): the line is the
+    # user's, which uninstall leaves, though hookd's hook is there on some path
+    conditions: tuple[str, ...] = ()
 
     @property
     def alone(self) -> bool:
-        return bool(self.clients) and not self.others and not self.unsure
+        return bool(self.clients) and not self.others and not self.unsure and not self.conditions
 
 
 class _State:
@@ -91,12 +101,14 @@ class _Found:
     def __init__(self) -> None:
         self.clients: list[Run] = []
         self.others: list[str] = []
-        self.unsure: list[str] = []
+        self.unsure: dict[str, None] = {}
+        self.conditions: list[str] = []
         self.calls = _CALLS  # function calls left to follow: each reads its body again
+        self.commands = _COMMANDS
 
     def doubt(self, why: str) -> None:
-        if why not in self.unsure:
-            self.unsure.append(why)
+        if len(self.unsure) < _REASONS:
+            self.unsure[why] = None
 
 
 def read(line: str) -> Reading | None:
@@ -106,17 +118,17 @@ def read(line: str) -> Reading | None:
         found.doubt(f"{CANNOT}: it is {len(line)} characters long, and hookd reads {MAX_LINE} at most")
     elif not _read(line, 0, _State(), found):
         return None
-    return Reading(tuple(found.clients), tuple(found.others), tuple(found.unsure))
+    return Reading(tuple(found.clients), tuple(found.others), tuple(found.unsure), tuple(found.conditions))
 
 
-def _read(line: str, depth: int, state: _State, found: _Found) -> bool:
+def _read(line: str, depth: int, state: _State, found: _Found, guard: str = "") -> bool:
     items = _items_of(line)
     if items is None:
         return False
     if isinstance(items, str):
         found.doubt(items)
         return True
-    _run(items, depth, state, found)
+    _run(items, depth, state, found, guard)
     return True
 
 
@@ -147,7 +159,7 @@ def _parsed(line: str) -> tuple[Item, ...] | str | None:
     return items if isinstance(items, tuple) else items
 
 
-def _run(items: tuple[Item, ...], depth: int, state: _State, found: _Found) -> None:
+def _run(items: tuple[Item, ...], depth: int, state: _State, found: _Found, guard: str = "") -> None:
     outer: list[_State] = []
     for item in items:
         if isinstance(item, str):
@@ -163,13 +175,17 @@ def _run(items: tuple[Item, ...], depth: int, state: _State, found: _Found) -> N
         if isinstance(item, Function):
             state.functions[item.name] = item.body
             continue
-        _command(item, depth, state.copy() if item.apart else state, found)
+        _command(item, depth, state.copy() if item.apart else state, found, guard or item.guard)
 
 
-def _command(command: Command, depth: int, state: _State, found: _Found) -> None:
+def _command(command: Command, depth: int, state: _State, found: _Found, guard: str) -> None:
+    found.commands -= 1
+    if found.commands < 0:
+        found.doubt(f"{CANNOT}: it runs more than {_COMMANDS} commands (function calls read again each time)")
+        return
     others, unsure = len(found.others), len(found.unsure)
     for sub in command.subs:
-        _nested(sub, depth, state.copy(), found)
+        _deeper(depth, found, lambda: _read(sub, depth + 1, state.copy(), found, guard))
     words = list(command.words)
     if (others, unsure) == (len(found.others), len(found.unsure)):
         # What they ran prints nothing (hook-send never does): the words they make are empty, and go.
@@ -188,10 +204,14 @@ def _command(command: Command, depth: int, state: _State, found: _Found) -> None
     argv = [w.text for w in words]
     if _changes_state(argv, state, found):
         return
+    builtins = True  # exec and command are the shell's: a wrapper program (env exec ...) looks for a file
     while argv and argv[0].rpartition("/")[2] in WRAPPERS:
         name = argv[0].rpartition("/")[2]
+        if name in _BUILTIN_WRAPPERS and (not builtins or "/" in argv[0]):
+            break  # a program of that name, if the system has one: not hookd's
         if name == "command" and len(argv) > 1 and argv[1] in ("-v", "-V"):
             return  # says where a program is, runs nothing
+        builtins = builtins and name == "command"  # exec runs a file: `exec command` looks for one
         argv = operand(name, argv[1:], variables)
     if not argv:
         return
@@ -208,16 +228,25 @@ def _command(command: Command, depth: int, state: _State, found: _Found) -> None
             return
         inner = state.copy()
         inner.exported.update(variables)
-        _deeper(depth, found, lambda: _run(state.functions[program], depth + 1, inner, found))
+        _deeper(depth, found, lambda: _run(state.functions[program], depth + 1, inner, found, guard))
         return
     inline = script(argv[1:]) if program in SHELLS else None
     if program == "eval" or inline is not None:
         inner = state.copy() if inline is None else _State()
         inner.exported = {**state.exported, **dict(variables)}
         text = " ".join(argv[1:]) if inline is None else inline[0]
-        if _deeper(depth, found, lambda: _read(text, depth + 1, inner, found)):
+        if _deeper(depth, found, lambda: _read(text, depth + 1, inner, found, guard)):
             return
+    if program in RUNNERS:
+        found.others.append(program)
+        inner = state.copy()
+        inner.exported.update(variables)
+        for run, why in runs_of(program, argv[1:]):
+            _deeper(depth, found, partial(_read, run, depth + 1, inner, found, why))
+        return
     if runs_client(program, argv):
+        if guard and guard not in found.conditions:
+            found.conditions.append(guard)
         found.clients.append(Run((*state.exported.items(), *variables), tuple(argv), tuple(state.assigned.items())))
     elif program not in _HARMLESS:
         found.others.append(program)
@@ -230,10 +259,6 @@ def _deeper(depth: int, found: _Found, reading: Callable[[], object]) -> bool:
         found.doubt(f"{CANNOT}: shells, evals, substitutions or function calls nested more than {_DEPTH} deep")
         return True
     return reading() is not False
-
-
-def _nested(sub: str, depth: int, state: _State, found: _Found) -> None:
-    _deeper(depth, found, lambda: _read(sub, depth + 1, state, found))
 
 
 def _changes_state(argv: list[str], state: _State, found: _Found) -> bool:

@@ -51,6 +51,45 @@ class Lexed(NamedTuple):
     live_heredoc: bool  # an unquoted here-document's body holds a substitution (it runs)
 
 
+class _Case:
+    """Where a ``case`` is in its grammar: a pattern's ``)`` ends no ``$(`` (``$(case x in a) ...;; esac)``)."""
+
+    _STARTS = frozenset({";", ";;", ";&", ";;&", "&", "&&", "||", "|", "|&", "\n", "(", ")"})
+    _KEYWORDS = frozenset({"then", "do", "else", "elif", "if", "while", "until", "!", "{"})
+
+    def __init__(self) -> None:
+        self.open = 0  # cases not yet closed by esac
+        self.expect = ""  # "subject", "in", or "" (a command's words)
+        self.pattern = False  # the next ( or ) is a pattern's
+        self.fresh = False  # and no word of the pattern read yet: an esac here closes the case
+
+    def word(self, token: Token, before: Token | None) -> None:
+        bare = not token.quoted
+        if self.expect == "subject":
+            self.expect = "in"
+        elif self.expect == "in":
+            self.expect = ""
+            self.pattern = self.fresh = bare and token.text == "in"
+        elif self.pattern and bare and token.text == "esac" and self.fresh:
+            self.open, self.pattern = self.open - 1, False
+        elif self.pattern:
+            self.fresh = False
+        elif bare and self._starts(before) and token.text in ("case", "esac"):
+            if token.text == "case":
+                self.open, self.expect = self.open + 1, "subject"
+            elif self.open:
+                self.open -= 1
+
+    def operator(self, op: str) -> None:
+        if self.open and op in (";;", ";&", ";;&"):
+            self.pattern = self.fresh = True
+
+    def _starts(self, before: Token | None) -> bool:
+        if before is None:
+            return True
+        return before.text in self._STARTS if before.op else not before.quoted and before.text in self._KEYWORDS
+
+
 def tokens(line: str) -> Lexed:
     lexer = _Lexer(line, 0)
     found = lexer.run(0, closing=False)
@@ -75,6 +114,7 @@ class _Lexer:
         pending: list[tuple[str, bool, bool]] = []  # here-documents: delimiter, strip tabs, quoted
         depth = 0  # parentheses opened inside the substitution
         glued = False
+        case = _Case()
         while i < len(s):
             c = s[i]
             if c in " \t":
@@ -89,6 +129,13 @@ class _Lexer:
                 continue
             if c in _OPERATOR_START:
                 op = _OPERATOR.match(s, i).group()  # type: ignore[union-attr]  # c starts one
+                if case.pattern and op in "()":  # a pattern's ( and ), never a substitution's end
+                    i, glued = i + 1, True
+                    if op == ")":
+                        case.pattern = False
+                        out.append(Token(op, True, glued, False))
+                    continue
+                case.operator(op)
                 if closing and op == ")" and depth == 0:
                     self.end = i + 1
                     return out
@@ -109,6 +156,7 @@ class _Lexer:
                     pending = []
                 continue
             token, i = self._word(i, glued)
+            case.word(token, out[-1] if out else None)
             if out and out[-1].op and out[-1].text in ("<<", "<<-") and pending and pending[-1][0] == "":
                 pending[-1] = (token.text, pending[-1][1], token.quoted)
             out.append(token)
