@@ -29,6 +29,7 @@ from redis._parsers import _AsyncHiredisParser, _HiredisParser
 from redis._parsers.socket import SERVER_CLOSED_CONNECTION_ERROR
 
 from hookd.publish.ca_alone import AsyncCaAlone, SyncCaAlone
+from hookd.publish.tls_step import SyncTlsSilent
 from hookd.publish.server_owner import OwnedServer, SyncOwnedServer
 
 # The publisher's replies are a few numbers or a topology (CLUSTER SLOTS of a large cluster is
@@ -248,7 +249,7 @@ def bounded(base: type, limit: int = PUBLISHER_REPLY_BYTES, *, accounts: Iterabl
     owned = OwnedServer if is_async else SyncOwnedServer
     tls: tuple[type, ...] = ()
     if issubclass(base, (AsyncSSLConnection, SSLConnection)):
-        tls = (AsyncCaAlone,) if is_async else (SyncCaAlone,)
+        tls = (AsyncCaAlone,) if is_async else (SyncCaAlone, SyncTlsSilent)
     return type(
         f"Bounded{base.__name__}",
         (mixin, owned, *tls, base),

@@ -1,7 +1,7 @@
 """The steps the publisher's connections wait on, kept in RedisHealth.waits (hookd/waiting_on.py) while they run.
 
-Mixed into the connection classes of the daemon's client (report_to): the connect (its name resolution, TCP and
-TLS handshake, redis-py's ``_connect`` under redis_connect_timeout_s), the handshake after it (HELLO or AUTH,
+Mixed into the connection classes of the daemon's client (report_to): the connect (its name resolution and TCP,
+under redis_connect_timeout_s), the TLS handshake (tls_step.py, under redis_timeout_s), the handshake after it (HELLO or AUTH,
 CLIENT SETNAME, SELECT, a health check's PING: one redis_timeout_s per reply) and, behind a Cluster, each seed's answer to CLUSTER SLOTS
 (its connect and handshake first), which redis-py's slot refresh asks of the seeds one after another. A batch held
 up by one of them then stalls naming it, not as Redis slow to answer the batch.
@@ -15,9 +15,10 @@ from typing import Any
 from redis.asyncio.cluster import RedisCluster
 
 from hookd.publish.replies import asks_slots
+from hookd.publish.tls_step import TLS, TLS_FIX, handshake_bound
 from hookd.waiting_on import Wait, begin, end, waiting
 
-CONNECT = "the connect (name resolution, TCP, TLS handshake) to"
+CONNECT = "the connect (name resolution, TCP) to"
 SLOTS = "the Cluster's slot map (CLUSTER SLOTS, after the connect and handshake) from seed"
 RESOLVE = "the resolution of the master's name the sentinels gave,"
 HANDSHAKE = "the handshake after the connect (AUTH or HELLO, CLIENT SETNAME, SELECT) with"
@@ -48,13 +49,24 @@ class SaysWaits:
     seeds = 0  # behind a Cluster: the seeds redis_cluster names, asked in turn by a slot refresh
     _slots_key: int | None = None
 
+    _connect_key: int | None = None
+
     async def _connect(self) -> None:
         bound = self.socket_connect_timeout  # type: ignore[attr-defined]  # mixed into a Connection
-        fix = "check that the address answers (a firewall dropping packets, a resolver that hangs, a TLS port "
-        fix += "that never answers the handshake)"
+        fix = "check that the address answers (a firewall dropping packets, a resolver that hangs)"
         wait = Wait(CONNECT, address(self), time.monotonic(), bound, "redis_connect_timeout_s", fix)
-        with waiting(self.waits, wait):
+        self._connect_key = begin(self.waits, wait)
+        try:
             await super()._connect()  # type: ignore[misc]  # its lookup off libuv (resolve.py, from connect)
+        finally:
+            end(self.waits, self._connect_key)
+
+    async def handshake_tls(self, *args: Any) -> None:
+        # the connect is over once TCP is: the handshake's wait replaces it (tls_step.py)
+        end(self.waits, self._connect_key)
+        wait = Wait(TLS, address(self), time.monotonic(), handshake_bound(self), "redis_timeout_s", TLS_FIX)
+        with waiting(self.waits, wait):
+            await super().handshake_tls(*args)  # type: ignore[misc]
 
     async def on_connect_check_health(self, *args: Any, **kwargs: Any) -> None:
         conn: Any = self

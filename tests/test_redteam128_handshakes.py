@@ -1,0 +1,121 @@
+"""The TLS handshake a step of its own, one bound for a blocking connect (the hundred-twenty-eighth pass).
+
+Peers: a port that takes the TCP connection and never answers a ClientHello (a listener nobody accepts on: the
+kernel's backlog completes TCP), and a port whose TCP connect never completes (a listener of backlog 0 whose one
+place is taken: the kernel drops the next SYNs). Lookups that answer late are hookd's own lookup replaced in-process;
+the asyncio ones run on an event loop whose clock moves only when nothing is ready (test_redteam125_resolve.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+
+import pytest
+import redis
+import redis.exceptions
+from redis.asyncio.connection import SSLConnection
+
+from hookd.publish import resolve
+from hookd.publish.access import exception_chain
+from hookd.publish.tls_step import TlsSilent
+from secure_redis import certs, own_files, send_events, wait_for_error  # noqa: F401 - fixtures
+from test_redteam125_resolve import VirtualClock
+
+BOUND_S = 4.0
+
+
+@pytest.fixture
+def silent_tls():
+    """A port that takes the TCP connection and never answers a TLS ClientHello."""
+    listener = socket.create_server(("127.0.0.1", 0), backlog=16)
+    yield listener.getsockname()[1]
+    listener.close()
+
+
+@pytest.fixture
+def silent_syn():
+    """A port whose TCP connect never completes: its backlog of one is taken, the next SYNs dropped."""
+    listener = socket.create_server(("127.0.0.1", 0), backlog=0)
+    port = listener.getsockname()[1]
+    taken = socket.create_connection(("127.0.0.1", port), timeout=5)
+    yield port
+    taken.close()
+    listener.close()
+
+
+def test_a_silent_tls_handshake_is_its_own_step_after_one_connect_bound(monkeypatch, silent_tls):
+    """redis_connect_timeout_s 4 (the lookup answers at 3 s), redis_timeout_s 2, a port that never answers TLS:
+    the handshake starts when TCP is up and has its own 2 s, said as TlsSilent. Before: a TimeoutError at 4 s,
+    the handshake inside the connect's bound."""
+
+    async def slow_lookup(host: str, bound_s: float | None) -> list[str]:
+        await asyncio.sleep(3.0)
+        return ["127.0.0.1"]
+
+    monkeypatch.setattr(resolve, "lookup", slow_lookup)
+    connection = type("Named", (resolve.ResolvesOffLoop, SSLConnection), {})
+    conn = connection(
+        host="slow.h128.test",
+        port=silent_tls,
+        socket_connect_timeout=BOUND_S,
+        socket_timeout=2.0,
+        ssl_cert_reqs="none",
+        ssl_check_hostname=False,
+    )
+
+    async def run() -> tuple[float, BaseException]:
+        loop = asyncio.get_running_loop()
+        with pytest.raises(redis.exceptions.ConnectionError) as raised:
+            await conn.connect()
+        ended = loop.time()
+        await conn.disconnect()
+        return ended, raised.value
+
+    loop = VirtualClock()
+    try:
+        ended, error = loop.run_until_complete(run())
+    finally:
+        loop.close()
+    silent = [link for link in exception_chain(error) if isinstance(link, TlsSilent)]
+    assert silent and silent[0].bound_s == 2.0, repr(error)
+    assert ended == pytest.approx(5.0, abs=0.05), f"the handshake ended at {ended:g}s of the loop's clock"
+
+
+def test_the_daemon_says_a_silent_handshake_with_redis_timeout_s(hookd_factory, own_files, silent_tls):
+    """A real daemon, rediss:// to the silent port, redis_connect_timeout_s 60, redis_timeout_s 1: Redis down with
+    the handshake and its setting named. Before: nothing said for the connect's 60 s (then "did not answer within
+    60s (redis_connect_timeout_s)")."""
+    daemon = hookd_factory(
+        redis_url=f"rediss://127.0.0.1:{silent_tls}/0", redis_connect_timeout_s="60", redis_timeout_s="1", **own_files
+    )
+    send_events(daemon, range(1))
+    down = wait_for_error(daemon, "did not answer the TLS handshake within 1s (redis_timeout_s)", timeout=40)
+    assert "use redis://" in down["redis"]["last_error"], down["redis"]
+
+
+def test_a_blocking_connect_gives_its_addresses_what_is_left_of_one_bound(monkeypatch, silent_syn):
+    """hookd tail's client (ResolvesWithin): the lookup answers at 3 s of redis_connect_timeout_s 4, the address
+    then never completes TCP. Before: the address was given 4 s of its own (up to 7 s in all); now what is left."""
+    real = socket.getaddrinfo
+
+    def slow_getaddrinfo(host: object, *args: object, **kwargs: object) -> list:
+        if host == "slow-sync.h128.test":
+            time.sleep(3.0)
+            return real("127.0.0.1", *args, **kwargs)  # type: ignore[arg-type]
+        return real(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(resolve.socket, "getaddrinfo", slow_getaddrinfo)
+    given: list[float] = []
+
+    class Spy(redis.connection.Connection):
+        def _connect(self) -> socket.socket:
+            given.append(self.socket_connect_timeout)
+            return super()._connect()
+
+    connection = type("Named", (resolve.ResolvesWithin, Spy), {})
+    conn = connection(host="slow-sync.h128.test", port=silent_syn, socket_connect_timeout=BOUND_S)
+    with pytest.raises(redis.exceptions.TimeoutError):
+        conn.connect()
+    assert len(given) == 1 and given[0] <= BOUND_S - 3.0, f"the address was given {given}s of a {BOUND_S:g}s bound"
+    assert conn.socket_connect_timeout == BOUND_S  # the setting itself is kept for the next connect
