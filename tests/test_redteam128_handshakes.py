@@ -21,6 +21,7 @@ from hookd.publish.access import exception_chain
 from hookd.publish.tls_step import TlsSilent
 from secure_redis import certs, own_files, send_events, wait_for_error  # noqa: F401 - fixtures
 from test_redteam125_resolve import VirtualClock
+from test_status import wait_status
 
 BOUND_S = 4.0
 
@@ -119,3 +120,23 @@ def test_a_blocking_connect_gives_its_addresses_what_is_left_of_one_bound(monkey
         conn.connect()
     assert len(given) == 1 and given[0] <= BOUND_S - 3.0, f"the address was given {given}s of a {BOUND_S:g}s bound"
     assert conn.socket_connect_timeout == BOUND_S  # the setting itself is kept for the next connect
+
+
+def test_a_tls_cluster_seeds_bound_counts_its_handshake(hookd_factory, own_files, silent_tls):
+    """rediss:// Cluster seed that takes TCP and never answers TLS, redis_timeout_s 30: the slot map's bound counts
+    the TLS handshake's own redis_timeout_s. Before: 121s, as for a plain seed (4 replies)."""
+    daemon = hookd_factory(
+        redis_url=f"rediss://127.0.0.1:{silent_tls}/0",
+        redis_cluster="true",
+        redis_connect_timeout_s="1",
+        redis_timeout_s="30",
+        stall_after_s="2",
+        **own_files,
+    )
+    send_events(daemon, range(2))
+    status = wait_status(
+        daemon, lambda s: any("slot map" in r for r in s.get("stalled") or ()), "a stall naming the slot map", 60
+    )
+    reason = next(r for r in status["stalled"] if "slot map" in r)
+    said = "it ends at 151s (redis_connect_timeout_s + 5 x redis_timeout_s, one per reply and the TLS handshake)"
+    assert said in reason, reason

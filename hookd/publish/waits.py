@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 from redis.asyncio.cluster import RedisCluster
+from redis.asyncio.connection import SSLConnection
 
 from hookd.publish.replies import asks_slots
 from hookd.publish.tls_step import TLS, TLS_FIX, handshake_bound
@@ -109,15 +110,17 @@ class SaysWaits:
         (handshake_replies) and CLUSTER SLOTS's, as redis-py reads them."""
         conn: Any = self
         replies = 1 + handshake_replies(conn)
+        tls = isinstance(conn, SSLConnection)  # its handshake has a redis_timeout_s of its own (tls_step.py)
         each = conn.socket_timeout
-        bound = None if not each else (conn.socket_connect_timeout or each) + each * replies
+        bound = None if not each else (conn.socket_connect_timeout or each) + each * (replies + tls)
         many = f"the {self.seeds} seeds of redis_cluster" if self.seeds > 1 else "each seed"
         return Wait(
             SLOTS,
             address(self),
             time.monotonic(),
             bound,
-            f"redis_connect_timeout_s + {replies} x redis_timeout_s, one per reply",
+            f"redis_connect_timeout_s + {replies + tls} x redis_timeout_s, one per reply"
+            + (" and the TLS handshake" if tls else ""),
             f"the slot refresh asks {many} one after another, each up to that bound, and the batch waits for it; "
             "if a seed stays silent (stopped, its port still open), start it again or take it out of redis_cluster",
         )
