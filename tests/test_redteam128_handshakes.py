@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import subprocess
+import sys
 import time
 
 import pytest
@@ -22,8 +24,11 @@ from hookd.publish.tls_step import TlsSilent
 from secure_redis import certs, own_files, send_events, wait_for_error  # noqa: F401 - fixtures
 from test_redteam125_resolve import VirtualClock
 from test_status import wait_status
+from conftest import REPO, Hookd, free_port
+from test_redteam121_stop_lookup import HOST, silent_resolver  # noqa: F401 - fixture
 
 BOUND_S = 4.0
+ASK_S = 40  # the listeners' bound (5 s) many times over; the silent resolver's own is 150 s
 
 
 @pytest.fixture
@@ -140,3 +145,47 @@ def test_a_tls_cluster_seeds_bound_counts_its_handshake(hookd_factory, own_files
     reason = next(r for r in status["stalled"] if "slot map" in r)
     said = "it ends at 151s (redis_connect_timeout_s + 5 x redis_timeout_s, one per reply and the TLS handshake)"
     assert said in reason, reason
+
+
+def _in_namespace(mounts: dict[str, str], env: dict[str, str], *argv: str) -> subprocess.CompletedProcess:
+    """``python ARGV`` in a mount namespace with ``mounts`` (file: over /etc/path) bound; failing past ASK_S."""
+    shell = " && ".join(f'mount --bind "{source}" "{target}"' for target, source in mounts.items())
+    try:
+        return subprocess.run(
+            ["unshare", "-m", "sh", "-c", f'{shell} && exec "$0" "$@"', sys.executable, *argv],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=ASK_S,
+            cwd=REPO,
+        )
+    except subprocess.TimeoutExpired as exc:
+        pytest.fail(f"{argv} had not ended {ASK_S}s after it was asked: a listener's lookup was waited on ({exc})")
+
+
+@pytest.mark.process
+def test_ui_gives_up_on_its_addrs_lookup(tmp_path, silent_resolver):  # noqa: F811
+    """`hookd ui --addr NAME:PORT`, NAME asked of a resolver that never answers (its own bound 150 s): exit 1
+    naming --addr, ui_addr and the fix. Before: not ended 40 s after it was asked."""
+    env = Hookd(tmp_path / "ui", "redis://127.0.0.1:1/0").env
+    done = _in_namespace({"/etc/resolv.conf": str(silent_resolver)}, env, "-m", "hookd", "ui", "--addr", f"{HOST}:0")
+    assert done.returncode == 1, done
+    said = f"hookd ui: cannot resolve {HOST}:0: the resolver did not answer within 5s; pass --addr with an address"
+    assert said in done.stderr and "set ui_addr" in done.stderr, done.stderr
+
+
+@pytest.mark.process
+def test_the_daemons_start_gives_up_on_http_addrs_lookup(tmp_path, silent_resolver):  # noqa: F811
+    """`hookd run` with http_addr localhost:PORT, on a machine whose /etc/hosts does not name localhost and whose
+    resolver never answers: the start fails naming http_addr and the fix. Before: not ended 40 s after it was
+    asked (the start held in getaddrinfo)."""
+    hosts = tmp_path / "hosts"
+    hosts.write_text("127.0.0.1 other.h128.test\n")
+    daemon = Hookd(tmp_path / "run", "redis://127.0.0.1:1/0", http_addr=f"localhost:{free_port()}")
+    mounts = {"/etc/resolv.conf": str(silent_resolver), "/etc/hosts": str(hosts)}
+    done = _in_namespace(mounts, daemon.env, "-m", "hookd", "run")
+    log = daemon.log_path.read_text() if daemon.log_path.exists() else ""
+    assert done.returncode != 0, (done, log)
+    said = done.stderr + log
+    assert "cannot resolve http_addr localhost:" in said and "did not answer within 5s" in said, said
+    assert "set http_addr to an address (127.0.0.1:" in said, said

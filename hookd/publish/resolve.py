@@ -213,3 +213,18 @@ def resolving(base: type) -> type:
     one (ResolvesOffLoop), within its bound for a blocking one (ResolvesWithin)."""
     mixin = ResolvesOffLoop if issubclass(base, aioconnection.AbstractConnection) else ResolvesWithin
     return type(base.__name__, (mixin, base), {})
+
+
+LISTEN_LOOKUP_S = 5.0  # a listening address's name (localhost, --addr NAME): /etc/hosts answers it at once
+
+
+def listen_infos(host: str, port: int, bound_s: float = LISTEN_LOOKUP_S) -> list[tuple[Any, ...]]:
+    """getaddrinfo's answer for a listening ``host``:``port`` (AI_PASSIVE), a name looked up by ``lookup_sync``
+    within ``bound_s`` (TimeoutError past it): a silent resolver held the daemon's start (http_addr) and ``hookd
+    ui --addr NAME`` with no bound of hookd's."""
+    addresses = [host] if not host or numeric(host.partition("%")[0]) else lookup_sync(host, bound_s)
+    infos: list[tuple[Any, ...]] = []
+    for address in addresses:
+        flags = socket.AI_PASSIVE | (socket.AI_NUMERICHOST if address else 0)
+        infos += socket.getaddrinfo(address or None, port, type=socket.SOCK_STREAM, flags=flags)
+    return infos
