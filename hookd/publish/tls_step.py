@@ -67,7 +67,8 @@ class TlsApart:
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 if conn.socket_keepalive:
                     sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
-                    for option, value in conn.socket_keepalive_options.items():
+                    options: dict[int, Any] = getattr(conn, "socket_keepalive_options", {})
+                    for option, value in options.items():
                         sock.setsockopt(socket.SOL_TCP, option, value)
             if context is not None:
                 await self.handshake_tls(writer, context, name)
