@@ -56,13 +56,13 @@ def stalled_on(daemon, *parts: str) -> dict:
 
 def test_a_tls_handshake_nobody_answers_stalls_naming_the_tls_handshake(hookd_factory, own_files, silent):
     """rediss:// to a port that takes the TCP connection and never answers the TLS handshake, redis_connect_timeout_s
-    60, redis_timeout_s 30, stall_after_s 2. Before the hundred-seventeenth pass: "the publisher has waited 2.xs for
+    50, redis_timeout_s 30, stall_after_s 2. Before the hundred-seventeenth pass: "the publisher has waited 2.xs for
     Redis's answer to one batch"; before the hundred-twenty-eighth: "the connect (name resolution, TCP, TLS
-    handshake) to ADDRESS ... it ends at 60s (redis_connect_timeout_s)", the handshake inside the connect's step."""
+    handshake) to ADDRESS ... it ends at 50s (redis_connect_timeout_s)", the handshake inside the connect's step."""
     address = silent()
     daemon = hookd_factory(
         redis_url=f"rediss://{address}/0",
-        redis_connect_timeout_s="60",
+        redis_connect_timeout_s="50",
         redis_timeout_s="30",
         stall_after_s="2",
         **own_files,
@@ -71,11 +71,11 @@ def test_a_tls_handshake_nobody_answers_stalls_naming_the_tls_handshake(hookd_fa
     step = f"the TLS handshake (after the TCP connect) with {address}"
     status = stalled_on(daemon, step)
     reason = next(r for r in status["stalled"] if address in r)
-    assert "it ends at 30s (redis_timeout_s)" in reason, reason
+    assert "it ends at 50s (redis_connect_timeout_s, its own after the TCP connect's)" in reason, reason
     assert "use redis:// if that port speaks plain Redis" in reason, reason
     assert "Redis's answer to one batch" not in reason and "the connect" not in reason, reason
     waiting = status["redis"]["waiting_on"]
-    assert [(w["address"], w["bound_s"]) for w in waiting] == [(address, 30)], waiting
+    assert [(w["address"], w["bound_s"]) for w in waiting] == [(address, 50)], waiting
     from hookd import config as hookd_config
     from hookd.control import status as hookd_status, status_text
 

@@ -52,8 +52,8 @@ def silent_syn():
 
 def test_a_silent_tls_handshake_is_its_own_step_after_one_connect_bound(monkeypatch, silent_tls):
     """redis_connect_timeout_s 4 (the lookup answers at 3 s), redis_timeout_s 2, a port that never answers TLS:
-    the handshake starts when TCP is up and has its own 2 s, said as TlsSilent. Before: a TimeoutError at 4 s,
-    the handshake inside the connect's bound."""
+    the handshake starts when TCP is up and has a redis_connect_timeout_s of its own, said as TlsSilent. Before: a
+    TimeoutError at 4 s, the handshake inside what the lookup had left of the connect's bound."""
 
     async def slow_lookup(host: str, bound_s: float | None) -> list[str]:
         await asyncio.sleep(3.0)
@@ -84,19 +84,51 @@ def test_a_silent_tls_handshake_is_its_own_step_after_one_connect_bound(monkeypa
     finally:
         loop.close()
     silent = [link for link in exception_chain(error) if isinstance(link, TlsSilent)]
-    assert silent and silent[0].bound_s == 2.0, repr(error)
-    assert ended == pytest.approx(5.0, abs=0.05), f"the handshake ended at {ended:g}s of the loop's clock"
+    assert silent and silent[0].bound_s == BOUND_S, repr(error)
+    assert ended == pytest.approx(3.0 + BOUND_S, abs=0.05), f"the handshake ended at {ended:g}s of the loop's clock"
+
+
+def test_a_blocking_tls_handshake_is_its_own_step_too(monkeypatch, silent_tls):
+    """hookd tail's client, the same peer (lookup at 3 s of 4): the handshake is given the whole bound, not the
+    1 s the lookup left, and is said as TlsSilent. Before: "Timeout connecting to server", said as the connect."""
+    real = socket.getaddrinfo
+
+    def slow_getaddrinfo(host: object, *args: object, **kwargs: object) -> list:
+        if host == "slow-tls.h128.test":
+            time.sleep(3.0)
+            return real("127.0.0.1", *args, **kwargs)  # type: ignore[arg-type]
+        return real(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(resolve.socket, "getaddrinfo", slow_getaddrinfo)
+    given: list[float] = []
+
+    class Spy(redis.connection.SSLConnection):
+        def _wrap_socket_with_ssl(self, sock: socket.socket) -> object:
+            given.append(self.socket_connect_timeout)
+            return super()._wrap_socket_with_ssl(sock)
+
+    connection = type("Named", (resolve.ResolvesWithin, Spy), {})
+    conn = connection(
+        host="slow-tls.h128.test",
+        port=silent_tls,
+        socket_connect_timeout=BOUND_S,
+        ssl_cert_reqs="none",
+        ssl_check_hostname=False,
+    )
+    with pytest.raises(redis.exceptions.ConnectionError) as raised:
+        conn.connect()
+    assert any(isinstance(link, TlsSilent) for link in exception_chain(raised.value)), repr(raised.value)
+    assert given == [BOUND_S], given
 
 
 def test_the_daemon_says_a_silent_handshake_with_redis_timeout_s(hookd_factory, own_files, silent_tls):
-    """A real daemon, rediss:// to the silent port, redis_connect_timeout_s 60, redis_timeout_s 1: Redis down with
-    the handshake and its setting named. Before: nothing said for the connect's 60 s (then "did not answer within
-    60s (redis_connect_timeout_s)")."""
+    """A real daemon, rediss:// to the silent port, redis_connect_timeout_s 1: Redis down with the handshake and its
+    setting named. Before: "did not answer within 1s (redis_connect_timeout_s)", said as the connect."""
     daemon = hookd_factory(
-        redis_url=f"rediss://127.0.0.1:{silent_tls}/0", redis_connect_timeout_s="60", redis_timeout_s="1", **own_files
+        redis_url=f"rediss://127.0.0.1:{silent_tls}/0", redis_connect_timeout_s="1", redis_timeout_s="30", **own_files
     )
     send_events(daemon, range(1))
-    down = wait_for_error(daemon, "did not answer the TLS handshake within 1s (redis_timeout_s)", timeout=40)
+    down = wait_for_error(daemon, "did not answer the TLS handshake within 1s (redis_connect_timeout_s", timeout=40)
     assert "use redis://" in down["redis"]["last_error"], down["redis"]
 
 
@@ -129,7 +161,7 @@ def test_a_blocking_connect_gives_its_addresses_what_is_left_of_one_bound(monkey
 
 def test_a_tls_cluster_seeds_bound_counts_its_handshake(hookd_factory, own_files, silent_tls):
     """rediss:// Cluster seed that takes TCP and never answers TLS, redis_timeout_s 30: the slot map's bound counts
-    the TLS handshake's own redis_timeout_s. Before: 121s, as for a plain seed (4 replies)."""
+    the TLS handshake's own redis_connect_timeout_s. Before: 121s, as for a plain seed (4 replies)."""
     daemon = hookd_factory(
         redis_url=f"rediss://127.0.0.1:{silent_tls}/0",
         redis_cluster="true",
@@ -143,7 +175,7 @@ def test_a_tls_cluster_seeds_bound_counts_its_handshake(hookd_factory, own_files
         daemon, lambda s: any("slot map" in r for r in s.get("stalled") or ()), "a stall naming the slot map", 60
     )
     reason = next(r for r in status["stalled"] if "slot map" in r)
-    said = "it ends at 151s (redis_connect_timeout_s + 5 x redis_timeout_s, one per reply and the TLS handshake)"
+    said = "it ends at 122s (2 x redis_connect_timeout_s (TCP, then the TLS handshake) + 4 x redis_timeout_s, one per"
     assert said in reason, reason
 
 

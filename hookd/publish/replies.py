@@ -29,7 +29,6 @@ from redis._parsers import _AsyncHiredisParser, _HiredisParser
 from redis._parsers.socket import SERVER_CLOSED_CONNECTION_ERROR
 
 from hookd.publish.ca_alone import AsyncCaAlone, SyncCaAlone
-from hookd.publish.tls_step import SyncTlsSilent
 from hookd.publish.server_owner import OwnedServer, SyncOwnedServer
 
 # The publisher's replies are a few numbers or a topology (CLUSTER SLOTS of a large cluster is
@@ -249,7 +248,7 @@ def bounded(base: type, limit: int = PUBLISHER_REPLY_BYTES, *, accounts: Iterabl
     owned = OwnedServer if is_async else SyncOwnedServer
     tls: tuple[type, ...] = ()
     if issubclass(base, (AsyncSSLConnection, SSLConnection)):
-        tls = (AsyncCaAlone,) if is_async else (SyncCaAlone, SyncTlsSilent)
+        tls = (AsyncCaAlone,) if is_async else (SyncCaAlone,)
     return type(
         f"Bounded{base.__name__}",
         (mixin, owned, *tls, base),

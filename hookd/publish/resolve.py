@@ -24,7 +24,7 @@ from typing import Any
 
 import redis.asyncio.connection as aioconnection
 
-from hookd.publish.tls_step import TlsApart, TlsSilent
+from hookd.publish.tls_step import TlsApart, TlsSilent, handshake_bound
 from hookd.unjoined import settle
 
 
@@ -166,10 +166,12 @@ class ResolvesOffLoop(TlsApart):
 
 
 class ResolvesWithin:
-    """Mixed into a synchronous redis-py connection class: ResolvesOffLoop's lookup (lookup_sync), each address
-    tried in turn; a TLS connection's certificate still checked against the name (and sent it as SNI)."""
+    """Mixed into a synchronous redis-py connection class: ResolvesOffLoop's lookup (lookup_sync), the lookup and
+    each address's TCP connect within one redis_connect_timeout_s; a TLS connection's certificate still checked
+    against the name (and sent it as SNI), its handshake given a redis_connect_timeout_s of its own (tls_step.py)."""
 
     _named: str | None = None  # the name whose address this connect tries
+    _bound: float | None = None  # redis_connect_timeout_s, while socket_connect_timeout holds what is left of it
 
     def _connect(self) -> Any:
         conn: Any = self
@@ -177,11 +179,11 @@ class ResolvesWithin:
         if not host or getattr(conn, "path", None) or numeric(host):
             return super()._connect()  # type: ignore[misc]
         # One bound for the lookup and every address tried, as the asyncio connect has: each try is given what
-        # is left of it (the TLS handshake after it is bounded by the socket's own timeout, redis_timeout_s).
+        # is left of it (redis-py's own _connect gives each its whole socket_connect_timeout).
         bound = conn.socket_connect_timeout
         deadline = None if not bound else time.monotonic() + bound
         addresses = lookup_sync(host, bound)
-        self._named = host
+        self._named, self._bound = host, bound
         try:
             for index, conn.host in enumerate(addresses):
                 if deadline is not None:
@@ -197,15 +199,19 @@ class ResolvesWithin:
                         raise
             raise OSError(f"{host} has no address")
         finally:
-            conn.host, conn.socket_connect_timeout, self._named = host, bound, None
+            conn.host, conn.socket_connect_timeout, self._named, self._bound = host, bound, None, None
 
     def _wrap_socket_with_ssl(self, sock: socket.socket) -> Any:
         conn: Any = self
-        address, conn.host = conn.host, self._named or conn.host
+        address, left = conn.host, conn.socket_connect_timeout
+        conn.host = self._named or address
+        conn.socket_connect_timeout = self._bound or left
         try:
             return super()._wrap_socket_with_ssl(sock)  # type: ignore[misc]
+        except TimeoutError:  # said as the handshake's, not as "Timeout connecting to server"
+            raise TlsSilent(handshake_bound(conn)) from None
         finally:
-            conn.host = address
+            conn.host, conn.socket_connect_timeout = address, left
 
 
 def resolving(base: type) -> type:

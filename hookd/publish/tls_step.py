@@ -1,11 +1,12 @@
-"""The TLS handshake as a step of its own, after the TCP connect, with its own bound (redis_timeout_s).
+"""The TLS handshake as a step of its own, after the TCP connect, with its own bound (redis_connect_timeout_s).
 
 redis-py's asyncio connection hands ``ssl`` to ``asyncio.open_connection``, which does the handshake inside the
 connect: a server that takes the TCP connection and never answers the ClientHello (a plain-text Redis asked in
 TLS reads it as the start of an inline command and waits for its newline) was said as the connect and bounded by
 redis_connect_timeout_s. Here the connect is TCP alone (within the connect's deadline, which a name's lookup shares:
-resolve.py), then ``start_tls`` within redis_timeout_s, as redis-py's blocking client already bounds its handshake
-(its socket's timeout). A handshake past its bound raises TlsSilent, which failures.py says with its setting.
+resolve.py), then ``start_tls`` within a redis_connect_timeout_s of its own, as redis-py's blocking client bounds
+its handshake (``_wrap_socket_with_ssl``; resolve.ResolvesWithin gives it the whole bound, not what the lookup and TCP
+left). A handshake past its bound raises TlsSilent, which failures.py and status say as the handshake's.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ TLS_FIX = (
 
 class TlsSilent(ConnectionError):
     """The server took the TCP connection and did not answer the TLS handshake within ``bound_s``. An OSError, not
-    a TimeoutError: redis-py turns any TimeoutError of a connect into "Timeout connecting to server", which would
-    say redis_connect_timeout_s."""
+    a TimeoutError: redis-py turns any TimeoutError of a connect into "Timeout connecting to server", said as the
+    TCP connect's."""
 
     def __init__(self, bound_s: float | None) -> None:
         self.bound_s = bound_s  # redis-py's error names the address
@@ -35,8 +36,8 @@ class TlsSilent(ConnectionError):
 
 
 def handshake_bound(conn: Any) -> float | None:
-    """redis_timeout_s, as the blocking client's socket bounds its handshake; the connect's when it is unset."""
-    return conn.socket_timeout or conn.socket_connect_timeout or None
+    """redis_connect_timeout_s, as redis-py's blocking client bounds its handshake."""
+    return conn.socket_connect_timeout or None
 
 
 class TlsApart:
@@ -88,15 +89,3 @@ class TlsApart:
                 )
         except TimeoutError:
             raise TlsSilent(bound) from None
-
-
-class SyncTlsSilent:
-    """Mixed into a blocking redis-py SSL connection class: a handshake past its socket's timeout (redis_timeout_s)
-    raised as TlsSilent, which failures.py says with that setting, not as the connect's timeout."""
-
-    def _wrap_socket_with_ssl(self, sock: socket.socket) -> Any:
-        conn: Any = self
-        try:
-            return super()._wrap_socket_with_ssl(sock)  # type: ignore[misc]
-        except TimeoutError:
-            raise TlsSilent(handshake_bound(conn)) from None

@@ -1,7 +1,7 @@
 """The steps the publisher's connections wait on, kept in RedisHealth.waits (hookd/waiting_on.py) while they run.
 
 Mixed into the connection classes of the daemon's client (report_to): the connect (its name resolution and TCP,
-under redis_connect_timeout_s), the TLS handshake (tls_step.py, under redis_timeout_s), the handshake after it (HELLO or AUTH,
+under redis_connect_timeout_s), the TLS handshake (tls_step.py, under a redis_connect_timeout_s of its own), the handshake after it (HELLO or AUTH,
 CLIENT SETNAME, SELECT, a health check's PING: one redis_timeout_s per reply) and, behind a Cluster, each seed's answer to CLUSTER SLOTS
 (its connect and handshake first), which redis-py's slot refresh asks of the seeds one after another. A batch held
 up by one of them then stalls naming it, not as Redis slow to answer the batch.
@@ -65,7 +65,8 @@ class SaysWaits:
     async def handshake_tls(self, *args: Any) -> None:
         # the connect is over once TCP is: the handshake's wait replaces it (tls_step.py)
         end(self.waits, self._connect_key)
-        wait = Wait(TLS, address(self), time.monotonic(), handshake_bound(self), "redis_timeout_s", TLS_FIX)
+        bound_by = "redis_connect_timeout_s, its own after the TCP connect's"
+        wait = Wait(TLS, address(self), time.monotonic(), handshake_bound(self), bound_by, TLS_FIX)
         with waiting(self.waits, wait):
             await super().handshake_tls(*args)  # type: ignore[misc]
 
@@ -110,17 +111,18 @@ class SaysWaits:
         (handshake_replies) and CLUSTER SLOTS's, as redis-py reads them."""
         conn: Any = self
         replies = 1 + handshake_replies(conn)
-        tls = isinstance(conn, SSLConnection)  # its handshake has a redis_timeout_s of its own (tls_step.py)
+        tls = isinstance(conn, SSLConnection)  # its handshake has a redis_connect_timeout_s of its own (tls_step.py)
         each = conn.socket_timeout
-        bound = None if not each else (conn.socket_connect_timeout or each) + each * (replies + tls)
+        connect = conn.socket_connect_timeout or each
+        bound = None if not each else connect * (1 + tls) + each * replies
         many = f"the {self.seeds} seeds of redis_cluster" if self.seeds > 1 else "each seed"
+        connects = "2 x redis_connect_timeout_s (TCP, then the TLS handshake)" if tls else "redis_connect_timeout_s"
         return Wait(
             SLOTS,
             address(self),
             time.monotonic(),
             bound,
-            f"redis_connect_timeout_s + {replies + tls} x redis_timeout_s, one per reply"
-            + (" and the TLS handshake" if tls else ""),
+            f"{connects} + {replies} x redis_timeout_s, one per reply",
             f"the slot refresh asks {many} one after another, each up to that bound, and the batch waits for it; "
             "if a seed stays silent (stopped, its port still open), start it again or take it out of redis_cluster",
         )
