@@ -121,7 +121,7 @@ def test_a_blocking_tls_handshake_is_its_own_step_too(monkeypatch, silent_tls):
     assert given == [BOUND_S], given
 
 
-def test_the_daemon_says_a_silent_handshake_with_redis_timeout_s(hookd_factory, own_files, silent_tls):
+def test_the_daemon_says_a_silent_handshake_with_its_setting(hookd_factory, own_files, silent_tls):
     """A real daemon, rediss:// to the silent port, redis_connect_timeout_s 1: Redis down with the handshake and its
     setting named. Before: "did not answer within 1s (redis_connect_timeout_s)", said as the connect."""
     daemon = hookd_factory(
