@@ -221,3 +221,32 @@ def test_the_daemons_start_gives_up_on_http_addrs_lookup(tmp_path, silent_resolv
     said = done.stderr + log
     assert "cannot resolve http_addr localhost:" in said and "did not answer within 5s" in said, said
     assert "set http_addr to an address (127.0.0.1:" in said, said
+
+
+@pytest.mark.parametrize(
+    ("tls", "deadline", "said"),
+    [
+        ("on", 2 * 1.5 + 8, "2 x redis_connect_timeout_s (TCP, then the TLS handshake) + redis_timeout_s"),
+        ("off", 1.5 + 8, "redis_connect_timeout_s + redis_timeout_s"),
+    ],
+)
+def test_the_sentinels_ask_counts_a_tls_handshake(tls, deadline, said):
+    """Behind TLS sentinels the ask's one deadline holds the handshake's own redis_connect_timeout_s. Before: 9.5 s
+    either way, a TLS sentinel's connect and handshake each near their bound cut by the ask as mute."""
+    from hookd.console.settings import load
+    from hookd.publish.connection import connect
+    from hookd.publish.settings import RedisSettings
+
+    values = {
+        "redis_url": "redis://127.0.0.1:6379/0",
+        "redis_sentinel": "127.0.0.1:26379",
+        "redis_sentinel_master": "mymaster",
+        "redis_sentinel_tls": tls,
+        "redis_tls_verify": "false",
+        "redis_connect_timeout_s": "1.5",
+        "redis_timeout_s": "8",
+    }
+    client = connect(RedisSettings.from_config(load(values, environ={})))
+    asks = client.connection_pool.sentinel_manager.asks
+    assert asks.deadline == deadline, asks.deadline
+    assert asks.bound_by == said, asks.bound_by
