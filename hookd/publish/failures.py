@@ -57,7 +57,8 @@ def describe_failure(settings: RedisSettings, exc: BaseException) -> str:
     if silent_tls is not None:
         return (
             f"{where} took the TCP connection but did not answer the TLS handshake within {silent_tls.bound_s:g}s "
-            "(redis_connect_timeout_s, the handshake's own after the TCP connect's): if that port speaks plain Redis, not TLS, use redis://; else check what listens there"
+            "(redis_connect_timeout_s, the handshake's own after the TCP connect's): if that port speaks plain "
+            "Redis, not TLS, use redis://; else check what listens there"
         )
     if isinstance(exc, (redis.exceptions.TimeoutError, TimeoutError)):
         connecting = "connecting" in text  # TCP alone: a TLS handshake's silence is TlsSilent's, above

@@ -21,7 +21,8 @@ import redis.asyncio.connection as aioconnection
 TLS = "the TLS handshake (after the TCP connect) with"
 TLS_FIX = (
     "it took the TCP connection and does not answer TLS (a plain-text Redis asked in TLS, another service on the "
-    "port, a TLS terminator with no backend): use redis:// if that port speaks plain Redis, else check what listens there"
+    "port, a TLS terminator with no backend): use redis:// if that port speaks plain Redis, else check what "
+    "listens there"
 )
 
 

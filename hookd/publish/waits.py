@@ -1,8 +1,9 @@
 """The steps the publisher's connections wait on, kept in RedisHealth.waits (hookd/waiting_on.py) while they run.
 
 Mixed into the connection classes of the daemon's client (report_to): the connect (its name resolution and TCP,
-under redis_connect_timeout_s), the TLS handshake (tls_step.py, under a redis_connect_timeout_s of its own), the handshake after it (HELLO or AUTH,
-CLIENT SETNAME, SELECT, a health check's PING: one redis_timeout_s per reply) and, behind a Cluster, each seed's answer to CLUSTER SLOTS
+under redis_connect_timeout_s), the TLS handshake (tls_step.py, under a redis_connect_timeout_s of its own), the
+handshake after it (HELLO or AUTH, CLIENT SETNAME, SELECT, a health check's PING: one redis_timeout_s per reply)
+and, behind a Cluster, each seed's answer to CLUSTER SLOTS
 (its connect and handshake first), which redis-py's slot refresh asks of the seeds one after another. A batch held
 up by one of them then stalls naming it, not as Redis slow to answer the batch.
 """
@@ -49,8 +50,7 @@ class SaysWaits:
     waits: dict[int, Wait] | None = None
     seeds = 0  # behind a Cluster: the seeds redis_cluster names, asked in turn by a slot refresh
     _slots_key: int | None = None
-
-    _connect_key: int | None = None
+    _connect_key: int | None = None  # the connect's wait, ended when TCP is up and the TLS handshake begins
 
     async def _connect(self) -> None:
         bound = self.socket_connect_timeout  # type: ignore[attr-defined]  # mixed into a Connection
