@@ -238,7 +238,7 @@ def _asking_sentinels(asked: list[Wait], busy_s: float, now: float, waits: str, 
     bound = (
         "no bound: redis_timeout_s is unset"
         if deadline_s is None
-        else f"the ask ends at {deadline_s:g}s (redis_connect_timeout_s + redis_timeout_s), and a sentinel that has "
+        else f"the ask ends at {deadline_s:g}s ({asked[0].bound_by}), and a sentinel that has "
         "not answered by then is asked in the background, not waited for"
     )
     return (

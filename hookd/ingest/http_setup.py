@@ -20,6 +20,7 @@ from hookd.config import Section
 from hookd.config_errors import SettingError
 from hookd.hostport import is_loopback, split_host_port
 from hookd.paths import UnsafePathError, create_private, ensure_private_dir
+from hookd.publish.resolve import LISTEN_LOOKUP_S, listen_infos
 
 MIN_TOKEN_CHARS = 16
 # A token travels in an HTTP header: visible ASCII, no spaces or quotes to escape in settings.json.
@@ -193,7 +194,13 @@ def bind_addr(addr: str, token_file: str | None = None) -> list[socket.socket]:
     sockets: list[socket.socket] = []
     failure: OSError | None = None
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        infos = listen_infos(host, port)
+    except TimeoutError:
+        raise HttpSetupError(
+            f"cannot resolve http_addr {addr}: the resolver did not answer within {LISTEN_LOOKUP_S:g}s; set "
+            f"http_addr to an address (127.0.0.1:{port}, or [::1]:{port}), or mend the resolver (/etc/hosts "
+            "names localhost)"
+        ) from None
     except OSError as exc:
         raise HttpSetupError(f"cannot resolve http_addr {addr}: {exc}") from None
     for family, kind, proto, _, sockaddr in infos:

@@ -19,6 +19,7 @@ from hookd.publish.pace import SlowLink
 from hookd.publish.sentinel_ask import Mute
 from hookd.publish.server_owner import StrangerServer
 from hookd.publish.settings import RedisSettings
+from hookd.publish.tls_step import TlsSilent
 
 
 def _masked(settings: RedisSettings, text: str) -> str:
@@ -52,12 +53,18 @@ def describe_failure(settings: RedisSettings, exc: BaseException) -> str:
             "has (after a restart, or a replica's full sync): events spool and are sent once it has loaded; "
             "if it stays loading, Redis's log says why"
         )
+    silent_tls = next((link for link in exception_chain(exc) if isinstance(link, TlsSilent)), None)
+    if silent_tls is not None:
+        return (
+            f"{where} took the TCP connection but did not answer the TLS handshake within {silent_tls.bound_s:g}s "
+            "(redis_connect_timeout_s, the handshake's own after the TCP connect's): if that port speaks plain "
+            "Redis, not TLS, use redis://; else check what listens there"
+        )
     if isinstance(exc, (redis.exceptions.TimeoutError, TimeoutError)):
-        connecting = "connecting" in text
-        hint = " (if that port speaks plain Redis, not TLS, use redis://)" if uses_tls(settings) and connecting else ""
+        connecting = "connecting" in text  # TCP alone: a TLS handshake's silence is TlsSilent's, above
         timeout = settings.connect_timeout_s if connecting else settings.timeout_s
         setting = "redis_connect_timeout_s" if connecting else "redis_timeout_s"  # a name's lookup counts in the first
-        return f"{where} did not answer within {timeout:g}s ({setting}){hint}"
+        return f"{where} did not answer within {timeout:g}s ({setting})"
     if sentinel.demoted(exc):
         return (
             f"{where}: the server the sentinels named as the master answers as a read-only replica now (READONLY: "

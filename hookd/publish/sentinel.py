@@ -218,7 +218,8 @@ class Sentinels(_AsksEach, Sentinel):
         # The same clients redis-py made (they have not connected yet), keeping their errors.
         self.sentinels = [_AskedSentinel(host=h, port=p, **kwargs) for h, p in addresses]
         self._failing_over = []
-        self.asks = sentinel_ask.Asks([f"{h}:{p}" for h, p in addresses], sentinel_ask.deadline_s(kwargs))
+        said = [f"{h}:{p}" for h, p in addresses]
+        self.asks = sentinel_ask.Asks(said, sentinel_ask.deadline_s(kwargs), sentinel_ask.deadline_by(kwargs))
         # One ask at a time: each starts by clearing the errors the last one kept, and the master watch
         # (master_watch.py) asks beside a connection that connects.
         self._one_ask = asyncio.Lock()

@@ -57,8 +57,9 @@ class Mute(Unanswered):
 
 
 def deadline_s(kwargs: dict[str, Any]) -> float | None:
-    """The ask's one deadline: a sentinel is connected to within its connect timeout, then answers within one
-    command's timeout (redis_connect_timeout_s, redis_timeout_s), its login (AUTH, when it has one) and SENTINEL
+    """The ask's one deadline: a sentinel is connected to within its connect timeout (twice over TLS: TCP, then the
+    handshake, each its own: tls_step.py), then answers within one command's timeout (redis_connect_timeout_s,
+    redis_timeout_s), its login (AUTH, when it has one) and SENTINEL
     MASTERS together: a sentinel that answers at all answers its login at once, and a timeout per command made
     the ask with a password (11 s by default) outlast stall_after_s (its help says to keep it above this bound).
     None when a command's wait is unbounded."""
@@ -66,7 +67,15 @@ def deadline_s(kwargs: dict[str, Any]) -> float | None:
     if not each:
         return None
     connect = kwargs.get("socket_connect_timeout") or each  # redis-py's default for the connect
-    return float(connect) + float(each)
+    return float(connect) * (2 if kwargs.get("ssl") else 1) + float(each)
+
+
+def deadline_by(kwargs: dict[str, Any]) -> str:
+    """deadline_s's settings, in words."""
+    connects = (
+        "2 x redis_connect_timeout_s (TCP, then the TLS handshake)" if kwargs.get("ssl") else "redis_connect_timeout_s"
+    )
+    return f"{connects} + redis_timeout_s"
 
 
 async def at_once(asks: Sequence[Awaitable[Any]], deadline: float | None) -> list[Any]:
@@ -101,9 +110,15 @@ class Asks:
     master watch's asks that fail say nothing else, and a sentinel that cannot be asked cannot stop the stream
     with a failover's flag. hookd tail and replay say a failure in their own message (NoMaster), not here."""
 
-    def __init__(self, addresses: Sequence[str], deadline: float | None) -> None:
+    def __init__(
+        self,
+        addresses: Sequence[str],
+        deadline: float | None,
+        bound_by: str = "redis_connect_timeout_s + redis_timeout_s",
+    ) -> None:
         self.addresses = list(addresses)
         self.deadline = deadline
+        self.bound_by = bound_by
         self.mute: set[str] = set()
         self.times_mute = 0
         self.failing: dict[str, str] = {}  # address: the reason said
@@ -156,8 +171,7 @@ class Asks:
             "a sentinel not answered by then is asked in the background, not waited for; if it stays silent, "
             "start it again or take it out of redis_sentinel"
         )
-        bound_by = "redis_connect_timeout_s + redis_timeout_s"
-        with waiting(self.waits, Wait(SENTINEL, address, since, self.deadline, bound_by, fix)):
+        with waiting(self.waits, Wait(SENTINEL, address, since, self.deadline, self.bound_by, fix)):
             return await make()
 
     def _failed(self, address: str, error: BaseException) -> None:

@@ -1,8 +1,9 @@
 """The steps the publisher's connections wait on, kept in RedisHealth.waits (hookd/waiting_on.py) while they run.
 
-Mixed into the connection classes of the daemon's client (report_to): the connect (its name resolution, TCP and
-TLS handshake, redis-py's ``_connect`` under redis_connect_timeout_s), the handshake after it (HELLO or AUTH,
-CLIENT SETNAME, SELECT, a health check's PING: one redis_timeout_s per reply) and, behind a Cluster, each seed's answer to CLUSTER SLOTS
+Mixed into the connection classes of the daemon's client (report_to): the connect (its name resolution and TCP,
+under redis_connect_timeout_s), the TLS handshake (tls_step.py, under a redis_connect_timeout_s of its own), the
+handshake after it (HELLO or AUTH, CLIENT SETNAME, SELECT, a health check's PING: one redis_timeout_s per reply)
+and, behind a Cluster, each seed's answer to CLUSTER SLOTS
 (its connect and handshake first), which redis-py's slot refresh asks of the seeds one after another. A batch held
 up by one of them then stalls naming it, not as Redis slow to answer the batch.
 """
@@ -13,11 +14,13 @@ import time
 from typing import Any
 
 from redis.asyncio.cluster import RedisCluster
+from redis.asyncio.connection import SSLConnection
 
 from hookd.publish.replies import asks_slots
+from hookd.publish.tls_step import TLS, TLS_FIX, handshake_bound
 from hookd.waiting_on import Wait, begin, end, waiting
 
-CONNECT = "the connect (name resolution, TCP, TLS handshake) to"
+CONNECT = "the connect (name resolution, TCP) to"
 SLOTS = "the Cluster's slot map (CLUSTER SLOTS, after the connect and handshake) from seed"
 RESOLVE = "the resolution of the master's name the sentinels gave,"
 HANDSHAKE = "the handshake after the connect (AUTH or HELLO, CLIENT SETNAME, SELECT) with"
@@ -47,14 +50,25 @@ class SaysWaits:
     waits: dict[int, Wait] | None = None
     seeds = 0  # behind a Cluster: the seeds redis_cluster names, asked in turn by a slot refresh
     _slots_key: int | None = None
+    _connect_key: int | None = None  # the connect's wait, ended when TCP is up and the TLS handshake begins
 
     async def _connect(self) -> None:
         bound = self.socket_connect_timeout  # type: ignore[attr-defined]  # mixed into a Connection
-        fix = "check that the address answers (a firewall dropping packets, a resolver that hangs, a TLS port "
-        fix += "that never answers the handshake)"
+        fix = "check that the address answers (a firewall dropping packets, a resolver that hangs)"
         wait = Wait(CONNECT, address(self), time.monotonic(), bound, "redis_connect_timeout_s", fix)
-        with waiting(self.waits, wait):
+        self._connect_key = begin(self.waits, wait)
+        try:
             await super()._connect()  # type: ignore[misc]  # its lookup off libuv (resolve.py, from connect)
+        finally:
+            end(self.waits, self._connect_key)
+
+    async def handshake_tls(self, *args: Any) -> None:
+        # the connect is over once TCP is: the handshake's wait replaces it (tls_step.py)
+        end(self.waits, self._connect_key)
+        bound_by = "redis_connect_timeout_s, its own after the TCP connect's"
+        wait = Wait(TLS, address(self), time.monotonic(), handshake_bound(self), bound_by, TLS_FIX)
+        with waiting(self.waits, wait):
+            await super().handshake_tls(*args)  # type: ignore[misc]
 
     async def on_connect_check_health(self, *args: Any, **kwargs: Any) -> None:
         conn: Any = self
@@ -97,15 +111,18 @@ class SaysWaits:
         (handshake_replies) and CLUSTER SLOTS's, as redis-py reads them."""
         conn: Any = self
         replies = 1 + handshake_replies(conn)
+        tls = isinstance(conn, SSLConnection)  # its handshake has a redis_connect_timeout_s of its own (tls_step.py)
         each = conn.socket_timeout
-        bound = None if not each else (conn.socket_connect_timeout or each) + each * replies
+        connect = conn.socket_connect_timeout or each
+        bound = None if not each else connect * (1 + tls) + each * replies
         many = f"the {self.seeds} seeds of redis_cluster" if self.seeds > 1 else "each seed"
+        connects = "2 x redis_connect_timeout_s (TCP, then the TLS handshake)" if tls else "redis_connect_timeout_s"
         return Wait(
             SLOTS,
             address(self),
             time.monotonic(),
             bound,
-            f"redis_connect_timeout_s + {replies} x redis_timeout_s, one per reply",
+            f"{connects} + {replies} x redis_timeout_s, one per reply",
             f"the slot refresh asks {many} one after another, each up to that bound, and the batch waits for it; "
             "if a seed stays silent (stopped, its port still open), start it again or take it out of redis_cluster",
         )

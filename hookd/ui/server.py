@@ -24,6 +24,7 @@ from hookd.paths import PRIVATE_FILE, UnsafePathError, ensure_private_dir, repla
 from hookd.publish.connection import connect
 from hookd.hostport import split_host_port
 from hookd.publish.replies import READER_REPLY_BYTES
+from hookd.publish.resolve import LISTEN_LOOKUP_S, listen_infos
 from hookd.publish.settings import RedisSettings
 from hookd.supervisor import STRAY_SIGNALS
 
@@ -52,10 +53,13 @@ def url_host(host: str) -> str:
 
 
 def bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    """A listening socket on ``host``:``port``, a name looked up within resolve.LISTEN_LOOKUP_S (TimeoutError);
+    its first IPv4 address, as binding to the name did."""
+    infos = listen_infos(host, port)
+    family, kind, proto, _, sockaddr = next((info for info in infos if info[0] == socket.AF_INET), infos[0])
+    sock = socket.socket(family, kind, proto)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+    sock.bind(sockaddr)
     sock.listen(ACCEPT_BACKLOG)
     sock.setblocking(False)
     return sock
@@ -80,6 +84,13 @@ def run(
     except ValueError as exc:
         print(f"hookd ui: {exc}", file=sys.stderr)
         return 2
+    except TimeoutError:
+        print(
+            f"hookd ui: cannot resolve {addr or config.ui_addr}: the resolver did not answer within "
+            f"{LISTEN_LOOKUP_S:g}s; pass --addr with an address (e.g. 127.0.0.1:{port}), or set ui_addr to one",
+            file=sys.stderr,
+        )
+        return 1
     except OSError as exc:
         holder = f" ({port_holders.who(host, port)})" if exc.errno == errno.EADDRINUSE else ""
         print(
