@@ -3,8 +3,10 @@ leaves none of the secrets, and keeps every benign look-alike inserted next to t
 
 from __future__ import annotations
 
+import base64
 import json
 import sys
+import urllib.parse
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -160,3 +162,143 @@ def test_redaction_keeps_json_valid_idempotent_secret_free_and_benign_intact(cas
         assert secret not in found and secret not in out, secret
     for benign in inserted["benign"]:
         assert benign in found, (benign, out)
+
+
+# Places the insertions above never reach (issue 16, h284): a token spliced inside an object's key, a secret's name
+# written with a \u escape, a shell command's line continuation, a URL's query and its percent-encoding, base64 of
+# user:password, a YAML block scalar and a Markdown table's cell; each as a payload's string or as JSON text one to
+# three levels down (a string holding JSON holding JSON). A named secret's value has lower and upper case and
+# digits: a password a rule must take, not a placeholder or a word.
+NAMES = ["password", "api_key", "secret", "client_secret", "access_token", "auth_token", "db_password", "passwd"]
+_ALNUM = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+values = st.builds(
+    lambda head, body: head + "".join(body),
+    st.sampled_from(["Qz7", "Mv4", "Xk9", "Rt2"]),
+    st.lists(st.sampled_from(_ALNUM), min_size=9, max_size=20, unique=True),
+)
+
+
+def _unicode_escaped(draw, name: str) -> str:
+    """The name with one of its letters written as a JSON \\u escape (an encoder that escapes some ASCII)."""
+    at = draw(st.integers(0, len(name) - 1))
+    return name[:at] + f"\\u{ord(name[at]):04x}" + name[at + 1 :]
+
+
+@st.composite
+def in_places(draw):
+    """A payload with a secret in one of the places above, benign look-alikes on lines beside it."""
+    token, value, name = draw(st.sampled_from(SECRETS)), draw(values), draw(st.sampled_from(NAMES))
+    place = draw(st.sampled_from(["key", "escaped_name", "continuation", "query", "percent", "basic", "yaml", "table"]))
+    secret = token
+    if place == "key":  # a token inside an object's key, with text either side
+        doc: object = {f"{draw(st.text(max_size=5))} {token} {draw(st.text(max_size=5))}": draw(scalars)}
+    elif place == "escaped_name":  # "pass\u0077ord": "<v>", as JSON text
+        secret = value
+        doc = f'{{"{_unicode_escaped(draw, name)}": "{value}", "user": "deploy"}}'
+    elif place == "continuation":  # a shell command split over lines by a backslash before its break
+        # Between words only: a break between a name's sign and its value (export TOKEN=\<break><v>) is a known
+        # miss (docs/redaction.md, "Places the property tests reach").
+        secret = draw(st.sampled_from([token, value]))
+        if secret == token:
+            words = ["curl", "-sS", f"-H 'Authorization: Bearer {token}'", "https://api.example.com/v1"]
+        else:
+            words = ["mysql", "-h", "db.internal", "-u", "root", f"--password={value}", "app"]
+        at = draw(st.integers(1, len(words) - 1))
+        doc = " ".join(words[:at]) + " \\\n" + " " * draw(st.integers(0, 4)) + " ".join(words[at:])
+    elif place == "query":
+        secret = value
+        doc = f"https://app.example.com/cb?state=xyz&{name}={value}&next=%2Fhome"
+    elif place == "percent":  # a query inside a redirect's query, percent-encoded
+        secret = value
+        inner = f"/login?user=ann&{name}={value}&lang=en"
+        doc = "https://sso.example.com/auth?redirect=" + urllib.parse.quote(inner, safe="")
+    elif place == "basic":  # base64 of user:password with no Basic or "auth" beside it
+        secret = value
+        encoded = base64.b64encode(f"deploy:{value}".encode()).decode()
+        doc = draw(st.sampled_from([f"CREDS={encoded}", f"echo {encoded} | base64 -d", encoded]))
+    elif place == "yaml":  # a block scalar's lines
+        secret = draw(st.sampled_from([token, value]))
+        line = f"{name}: {value}" if secret == value else token
+        doc = f"config: |\n  debug: true\n  {line}\n  region: eu-west-1\n"
+    else:  # a Markdown table's cell
+        secret = draw(st.sampled_from([token, value]))
+        row = f"| {name} | {value} |" if secret == value else f"| ci | {token} |"
+        doc = f"| name | value |\n|---|---|\n| region | eu-west-1 |\n{row}\n"
+    benign = draw(st.lists(st.sampled_from(BENIGN), max_size=3))
+    if isinstance(doc, str):
+        lines = [doc]
+        # The line after a command that prints a secret (echo <base64> | base64 -d) is its output, redacted by
+        # design when it is one random-looking token (printed_secret_line): look-alikes go before that command.
+        last = 0 if place == "basic" else len(lines)
+        for piece in benign:
+            lines.insert(draw(st.integers(0, last)), piece)
+            last += last > 0
+        doc = "\n".join(lines)
+    else:
+        doc["notes"] = "\n".join(benign)
+    # JSON text is read MAX_LEVEL (4) levels deep (docs/redaction.md, "JSON in JSON in a string"): the \\u escape of
+    # a name in JSON text three levels down stands at the fifth, read as written (a documented limit).
+    levels = draw(st.integers(0, 2 if place == "escaped_name" else 3))
+    for _ in range(levels):  # JSON text in a string, one to three levels down
+        doc = json.dumps(doc if isinstance(doc, dict) else {"text": doc}, ensure_ascii=draw(st.booleans()))
+    payload = {"tool_response": {"stdout": doc}} if isinstance(doc, str) else {"tool_input": doc}
+    text = json.dumps(payload, ensure_ascii=draw(st.booleans()))
+    if place == "escaped_name" and not levels and not benign and draw(st.booleans()):  # in the payload's own key
+        text = text.replace(json.dumps(doc), doc, 1)
+    return text, {"secret": [secret], "benign": benign}
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(in_places())
+def test_secrets_in_keys_escapes_continuations_queries_base64_yaml_and_tables(case):
+    text, inserted = case
+    out, _ = REDACTOR.redact(text)
+    json.loads(out)
+    assert REDACTOR.redact(out)[0] == out
+    for secret in inserted["secret"]:
+        assert secret not in out, (secret, out)
+    for benign in inserted["benign"]:
+        assert benign in "\n".join(_every_string(json.loads(out))), (benign, out)
+
+
+def _every_string(value) -> list[str]:
+    """The payload's strings and those of JSON text in them, at every level, so a benign piece three levels down is
+    compared as written, not as its escaped form."""
+    found = []
+    for text in strings(value):
+        found.append(text)
+        try:
+            inner = json.loads(text)
+        except ValueError:
+            continue
+        if isinstance(inner, (dict, list, str)):
+            found.extend(_every_string(inner))
+    return found
+
+
+def _nested(text: str, levels: int) -> str:
+    for _ in range(levels):
+        text = json.dumps({"text": text})
+    return json.dumps({"tool_response": {"stdout": text}})
+
+
+def test_a_quote_inside_a_string_three_levels_down_is_no_value():
+    """A quoted value inside a string of JSON text three levels down opens with 15 backslashes, a quote deeper than
+    the view flattens: the backslashes are no value (the property above found password="test" there cut
+    before its quote by a marker); a quoted secret nearer the payload's level is still redacted."""
+    for text in ['password="test"', 'token: "test"', 'api_key = "changeme"']:
+        assert REDACTOR.redact(_nested(text, 3))[0] == _nested(text, 3)
+    for levels in range(3):
+        out, _ = REDACTOR.redact(_nested('password="Qz7abcdefgh"', levels))
+        assert "Qz7abcdefgh" not in out and "[REDACTED:secret_assignment]" in out
+
+
+def test_a_type_before_a_line_of_json_text_one_level_down_is_kept():
+    """In JSON text one level down a string's next line and its end read as a repr's escaped break and closing quote
+    (password: str\\\\nabc\\"): the property above found the type and the line after it redacted as one value. The first
+    line is judged alone; a repr's secret over its break is still redacted."""
+    for text in ["password: str\nabc", "token: Optional[str]\nZGVwbG95", "password: changeme\nnext"]:
+        assert REDACTOR.redact(_nested(text, 1))[0] == _nested(text, 1)
+    for text in ["b'password=p4ssW0rd9\\nw0rd'", '"password=it\'s9Xq\\nw0rd"']:
+        out, _ = REDACTOR.redact(json.dumps({"tool_response": {"stdout": text}}))
+        assert "p4ssW0rd9" not in out and "it's9Xq" not in out and "w0rd" not in out, out

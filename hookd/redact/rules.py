@@ -13,7 +13,13 @@ from __future__ import annotations
 import re
 
 from hookd.redact.codecontext import member_of_its_name, member_reference
-from hookd.redact.checks import assigned_value_ok, looks_like_credential, option_value_ok, user_not_a_marker
+from hookd.redact.checks import (
+    assigned_value_ok,
+    is_type_or_reference,
+    looks_like_credential,
+    option_value_ok,
+    user_not_a_marker,
+)
 from hookd.redact.values import CONSTANT_NAME, plausible_secret
 from hookd.redact.glue import aws_key_id_glue_ok
 from hookd.redact.checksums import CARD_WORD_BEFORE, NON_ASCII_BEFORE, card_context_ok, card_issuer_ok, luhn_ok
@@ -310,6 +316,8 @@ def _assigned_ok(match: re.Match[str]) -> bool:
     if not assigned_value_ok(match):
         return False
     unquoted = match.group("dq") is None and match.group("sq") is None
+    if unquoted and _repr_first_line_kept(match.group("value")):
+        return False
     words_after = unquoted and _WORD_AFTER.match(match.string, match.end("value")) is not None
     if not namewords.whole_word_ok(
         match.string, match.start(), match.group("value"), match.group("paren") is not None, words_after
@@ -328,6 +336,21 @@ def _assigned_ok(match: re.Match[str]) -> bool:
         return plausible_secret(_PIECE_JOINTS.sub("", match.group("value")))
     appended = match.string[at - 2 : at] in _APPENDS or match.group("joined") is not None
     return not appended or random_looking(match.group("value"))
+
+
+# An escaped line break inside a bare value (patterns._REPR_BREAKS: a repr's b'password=p4ss\\nw0rd'). JSON text one
+# level down writes its string's next line and end as a repr's (password: str\\nabc\"): its first line is judged
+# alone, so a type, a reference or a placeholder there is kept with the line after it.
+_ESCAPED_BREAK = re.compile(r"(?<!\\)\\\\[nrt]")
+
+
+def _repr_first_line_kept(value: str) -> bool:
+    """The value goes on over an escaped line break and its first line alone is a type, a reference or a
+    placeholder (not a piece too short to judge: a repr's 'api_key=ab\\t<rest>')."""
+    if "\\" not in value:
+        return False
+    first = _ESCAPED_BREAK.split(value, 1)[0]
+    return first != value and (is_type_or_reference(first) or len(first) > 2 and not plausible_secret(first))
 
 
 _APPENDS = frozenset(("+=", ".=", "&="))

@@ -203,8 +203,10 @@ def plausible_secret(value: str) -> bool:
         return False  # an optional type in a schema: "password": "string?"
     if first.isupper() and CONSTANT_NAME.fullmatch(v) or "$" in v and _REFERENCE_INSIDE.search(v):
         return False  # the name of a variable that holds one: 'AWS_SECRET_ACCESS_KEY'; a $REFERENCE
-    # Not made only of mask characters: strip stops at the first other one (a set of the value read it all).
-    return v.strip("*xX.•-_") != "" and not describes_a_secret(v)
+    # Not made only of mask characters: strip stops at the first other one (a set of the value read it all). Nor
+    # only of backslashes: those are the escaped opening quote of a string deeper than the view flattens (a quote
+    # inside a string of JSON text three levels down is 15 of them), so the value is what follows the quote.
+    return v.strip("*xX.•-_\\") != "" and not describes_a_secret(v)
 
 
 # Type names that follow "password:" in code: TypeScript, Python, Rust, Go, Kotlin, Swift...
