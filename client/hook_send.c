@@ -307,6 +307,25 @@ static long long env_int(const char *name, long long dflt, long long lo, long lo
 
 static int send_timeout_ms(void) { return (int)env_int("HOOKD_SEND_TIMEOUT_MS", 250, 10, 60000); }
 
+/* The time kept from the socket phase for the inbox write, as socket_reserve_ms in the Python client:
+ * max(100 ms, 20 %), at most half. The write itself takes a millisecond or two; the rest is for a
+ * process the scheduler leaves waiting when its wait for hookd's answer ends (a loaded machine left one
+ * 85 ms, past a 60 ms reserve: the deadline came before the inbox was opened). A file whole when the
+ * deadline comes is kept by its handler, so a slow fsync needs none of it. */
+static int socket_reserve_ms(int timeout)
+{
+    int reserve = timeout / 5 > 100 ? timeout / 5 : 100;
+    return reserve < timeout / 2 ? reserve : timeout / 2;
+}
+
+/* What a payload over the limit leaves the socket after its stdin is drained: max(20 ms, 20 %), at most
+ * half (stdin_share_ms in the Python client). */
+static int stdin_share_ms(int timeout)
+{
+    int share = timeout / 5 > 20 ? timeout / 5 : 20;
+    return share < timeout / 2 ? share : timeout / 2;
+}
+
 /* The largest body sent as it is: hookd's max_event_bytes, which `hookd hooks install` writes into
  * the hook command when it is not the default. Past it, stdin is not held (see read_stdin). */
 static size_t max_event_bytes(void)
@@ -1281,15 +1300,15 @@ static void hand_over(const char *hook, long long start, int timeout, size_t lim
     char state[PATHCAP], sock[PATHCAP], final[PATHCAP], spare[PATHCAP];
     char head[HEADER_MAX + 64], id[17], name[96], detail[1200];
     const char *sub;
-    int reserve = timeout / 5 > 20 ? timeout / 5 : 20; /* kept from the socket phase for the inbox */
-    reserve = reserve < timeout / 2 ? reserve : timeout / 2;
+    int reserve = socket_reserve_ms(timeout), share = stdin_share_ms(timeout);
     size_t blen, size;
     char *body = read_stdin(limit, &blen, &size), marker[640];
     lost_armed = 1; /* from here a stall of stdin loses an event that is known to be there */
     const char *withheld = NULL;
     if (size > limit) {
         int ended;
-        unsigned long long seen = size + drain(start + (long long)(timeout - 2 * reserve) * 1000000LL, &ended);
+        unsigned long long seen =
+            size + drain(start + (long long)(timeout - reserve - share) * 1000000LL, &ended);
         blen = too_large_marker(marker, sizeof marker, body, blen, seen, ended, limit);
         free(body);
         body = NULL;
@@ -1365,8 +1384,8 @@ static void hand_over(const char *hook, long long start, int timeout, size_t lim
         say("hook-send: event lost: %s: %s; %s: %s", failures[0].place, failures[0].why, failures[1].place,
             failures[1].why);
     if (saved && debug)
-        say("hook-send: daemon at %s %s; event saved to %s %s", sock, detail, nfail ? "spare inbox" : "inbox",
-            final);
+        say("hook-send: daemon at %s %s; event saved to %s %s (the socket given %d ms of %d, the inbox %d)", sock,
+            detail, nfail ? "spare inbox" : "inbox", final, timeout - reserve, timeout, reserve);
 }
 
 int main(int argc, char **argv)
