@@ -32,6 +32,7 @@
 #include <sys/time.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -76,6 +77,9 @@ static volatile sig_atomic_t handed;
  * hookd's abandoned-file rule, to be set aside). By the file's size (fstat), not a note made after the
  * write: a deadline that fires during a long write runs its handler as the write returns. */
 static volatile sig_atomic_t writing_dir = -1, writing_fd = -1;
+/* Set while a child process makes the whole inbox file durable and renames it (apart_fsync_rename): the
+ * deadline's handler leaves the file to it rather than renaming it, which would wait for the fsync. */
+static volatile sig_atomic_t renaming_apart;
 static off_t writing_size;
 static char whole_tmp[32], whole_name[96];
 
@@ -202,6 +206,8 @@ static void on_alarm(int sig)
 {
     static const char msg[] = "hook-send: deadline reached; exiting\n";
     struct stat st;
+    if (renaming_apart)
+        lost_armed = 0; /* whole: the child renames it once the disk has it, as the run would have done next */
     if (writing_dir >= 0) {
         if (fstat(writing_fd, &st) == 0 && st.st_size == writing_size &&
             renameat(writing_dir, whole_tmp, writing_dir, whole_name) == 0)
@@ -793,6 +799,52 @@ static int write_all(int fd, const char *p, size_t n)
     return 0;
 }
 
+#define NOT_APART (-2)
+/* fsync the whole file fd and rename tmp to name in dirfd, both in a child process waited for -> 0 (renamed,
+ * the event settled), an errno (tmp left to the caller), or NOT_APART (no child: the caller does both).
+ * A filesystem that holds the fsync (a FUSE or network mount, a device that stalls) held the caller in a
+ * wait no signal ends, and a rename by the deadline's handler waits as long (the kernel holds the file's
+ * inode lock through a FUSE fsync): the hook ran for as long as the disk took. The wait for the child
+ * ends at the deadline; the child finishes on its own, its stdio on /dev/null so that nobody waits for it,
+ * and renames the file even if its fsync fails once the run is gone, as the handler did. As
+ * apart_fsync_rename in the Python client. */
+static int apart_fsync_rename(int fd, int dirfd, const char *tmp, const char *name)
+{
+    sigset_t before;
+    pid_t parent = getpid();
+    int status;
+    hold_deadline(&before); /* the child takes no signal but SIGKILL: every other one is blocked in it */
+    pid_t pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_RDWR), e;
+        for (int i = 0; i < 3 && null >= 0; i++)
+            if (i != fd && i != dirfd) /* as in the Python client, where one left closed may be the file */
+                dup2(null, i);
+        e = fsync(fd) == 0 ? 0 : errno;
+        if (e && getppid() == parent)
+            _exit(e & 0xff ? e & 0xff : EIO);
+        e = renameat(dirfd, tmp, dirfd, name) == 0 ? 0 : errno;
+        _exit(e & 0xff ? e & 0xff : e ? EIO : 0);
+    }
+    if (pid > 0) {
+        writing_dir = -1;
+        renaming_apart = 1;
+    }
+    release_deadline(&before);
+    if (pid < 0)
+        return NOT_APART;
+    int waited;
+    while ((waited = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+        ;
+    int e = waited < 0 ? EIO : WIFEXITED(status) ? WEXITSTATUS(status) : EIO;
+    hold_deadline(&before); /* no "lost" for a kept event */
+    renaming_apart = 0;
+    if (!e)
+        lost_armed = 0;
+    release_deadline(&before);
+    return e;
+}
+
 static void fail(struct failure *f, const char *place, const char *why, const char *fix)
 {
     snprintf(f->place, sizeof f->place, "%s", place);
@@ -922,10 +974,12 @@ static int write_inbox(const char *base, const char *sub, const char *head, size
     release_deadline(&before);
     if (fd >= 0) {
         const char *fs = getenv("HOOKD_INBOX_FSYNC");
+        int sync = !fs || strcmp(fs, "0") != 0, apart = NOT_APART;
         bad = write_all(fd, head, hlen) != 0 || write_all(fd, body, blen) != 0;
-        bad = bad || ((!fs || strcmp(fs, "0") != 0) && fsync(fd) != 0);
-        err = bad ? errno : 0;
-        if (!err) { /* the deadline is held off between the rename and noting it: no "lost" for a kept event */
+        if (!bad && sync && (apart = apart_fsync_rename(fd, box_fd, tmp, name)) == NOT_APART)
+            bad = fsync(fd) != 0;
+        err = bad ? errno : apart == NOT_APART ? 0 : apart;
+        if (!err && apart == NOT_APART) { /* the deadline is held off between the rename and noting it */
             hold_deadline(&before);
             writing_dir = -1;
             if (renameat(box_fd, tmp, box_fd, name) != 0)
