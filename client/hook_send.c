@@ -813,6 +813,9 @@ static int apart_fsync_rename(int fd, int dirfd, const char *tmp, const char *na
     sigset_t before;
     pid_t parent = getpid();
     int status;
+    /* SIGCHLD ignored, as a parent may leave it across exec: the child is reaped unseen, and waitpid says
+     * ECHILD for a child that did its work (an event kept twice, and called lost). */
+    signal(SIGCHLD, SIG_DFL);
     hold_deadline(&before); /* the child takes no signal but SIGKILL: every other one is blocked in it */
     pid_t pid = fork();
     if (pid == 0) {

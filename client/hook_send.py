@@ -776,6 +776,13 @@ def apart_fsync_rename(fd, box_fd, tmp, final):
     mask = getattr(_signal, "pthread_sigmask", None)
     if mask is None or not hasattr(posix, "fork"):
         return False
+    # SIGCHLD ignored, as a parent may leave it across exec: the child is reaped unseen, and waitpid says
+    # ECHILD for a child that did its work (an event kept twice, and called lost).
+    try:
+        if _signal.getsignal(_signal.SIGCHLD) == _signal.SIG_IGN:
+            _signal.signal(_signal.SIGCHLD, _signal.SIG_DFL)
+    except (ValueError, OSError):  # not the main thread: the fsync and rename in place
+        return False
     parent = posix.getpid()
     before = mask(_signal.SIG_BLOCK, _signal.valid_signals())  # the child takes no signal but SIGKILL
     try:

@@ -634,3 +634,20 @@ def test_the_native_client_keeps_the_inbox_its_100_ms_under_a_short_deadline(env
     proc = run_client(dict(env, HOOKD_DEBUG="1", HOOKD_SEND_TIMEOUT_MS="450"), cmd=[native_client])
     assert proc.returncode == 0 and proc.stdout == b""
     assert proc.stderr.endswith(b" (the socket given 350 ms of 450, the inbox 100)\n"), proc.stderr
+
+
+def test_an_ignored_sigchld_does_not_turn_a_kept_event_into_a_lost_one(env, client_cmd):
+    """A parent may leave SIGCHLD ignored across exec: the child that makes the inbox file durable and
+    renames it was then reaped unseen, waitpid said ECHILD, and the run kept the event twice (inbox and
+    spare) and said it was lost."""
+    proc = subprocess.run(
+        [*client_cmd, "Stop"],
+        input=BODY,
+        env=env,
+        capture_output=True,
+        timeout=10,
+        preexec_fn=lambda: signal.signal(signal.SIGCHLD, signal.SIG_IGN),
+    )
+    assert_quiet_success(proc)
+    assert_single_inbox_frame(env["HOOKD_STATE_DIR"])
+    assert not list(Path(env["HOOKD_SPARE_INBOX"]).rglob("*.hookd"))  # not kept twice
