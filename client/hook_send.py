@@ -788,7 +788,7 @@ def apart_fsync_rename(fd, box_fd, tmp, final):
     try:
         try:
             pid = posix.fork()
-        except OSError:
+        except Exception:  # OSError (EAGAIN, a sandbox's EPERM), or no fork here (a subinterpreter)
             return False
         if pid == 0:
             code = 5  # EIO
