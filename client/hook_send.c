@@ -32,6 +32,7 @@
 #include <sys/time.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -76,6 +77,9 @@ static volatile sig_atomic_t handed;
  * hookd's abandoned-file rule, to be set aside). By the file's size (fstat), not a note made after the
  * write: a deadline that fires during a long write runs its handler as the write returns. */
 static volatile sig_atomic_t writing_dir = -1, writing_fd = -1;
+/* Set while a child process makes the whole inbox file durable and renames it (apart_fsync_rename): the
+ * deadline's handler leaves the file to it rather than renaming it, which would wait for the fsync. */
+static volatile sig_atomic_t renaming_apart;
 static off_t writing_size;
 static char whole_tmp[32], whole_name[96];
 
@@ -202,6 +206,8 @@ static void on_alarm(int sig)
 {
     static const char msg[] = "hook-send: deadline reached; exiting\n";
     struct stat st;
+    if (renaming_apart)
+        lost_armed = 0; /* whole: the child renames it once the disk has it, as the run would have done next */
     if (writing_dir >= 0) {
         if (fstat(writing_fd, &st) == 0 && st.st_size == writing_size &&
             renameat(writing_dir, whole_tmp, writing_dir, whole_name) == 0)
@@ -306,6 +312,25 @@ static long long env_int(const char *name, long long dflt, long long lo, long lo
 }
 
 static int send_timeout_ms(void) { return (int)env_int("HOOKD_SEND_TIMEOUT_MS", 250, 10, 60000); }
+
+/* The time kept from the socket phase for the inbox write, as socket_reserve_ms in the Python client:
+ * max(100 ms, 20 %), at most half. The write itself takes a millisecond or two; the rest is for a
+ * process the scheduler leaves waiting when its wait for hookd's answer ends (a loaded machine left one
+ * 85 ms, past a 60 ms reserve: the deadline came before the inbox was opened). A file whole when the
+ * deadline comes is kept by its handler, so a slow fsync needs none of it. */
+static int socket_reserve_ms(int timeout)
+{
+    int reserve = timeout / 5 > 100 ? timeout / 5 : 100;
+    return reserve < timeout / 2 ? reserve : timeout / 2;
+}
+
+/* What a payload over the limit leaves the socket after its stdin is drained: max(20 ms, 20 %), at most
+ * half (stdin_share_ms in the Python client). */
+static int stdin_share_ms(int timeout)
+{
+    int share = timeout / 5 > 20 ? timeout / 5 : 20;
+    return share < timeout / 2 ? share : timeout / 2;
+}
 
 /* The largest body sent as it is: hookd's max_event_bytes, which `hookd hooks install` writes into
  * the hook command when it is not the default. Past it, stdin is not held (see read_stdin). */
@@ -774,6 +799,55 @@ static int write_all(int fd, const char *p, size_t n)
     return 0;
 }
 
+#define NOT_APART (-2)
+/* fsync the whole file fd and rename tmp to name in dirfd, both in a child process waited for -> 0 (renamed,
+ * the event settled), an errno (tmp left to the caller), or NOT_APART (no child: the caller does both).
+ * A filesystem that holds the fsync (a FUSE or network mount, a device that stalls) held the caller in a
+ * wait no signal ends, and a rename by the deadline's handler waits as long (the kernel holds the file's
+ * inode lock through a FUSE fsync): the hook ran for as long as the disk took. The wait for the child
+ * ends at the deadline; the child finishes on its own, its stdio on /dev/null so that nobody waits for it,
+ * and renames the file even if its fsync fails once the run is gone, as the handler did. As
+ * apart_fsync_rename in the Python client. */
+static int apart_fsync_rename(int fd, int dirfd, const char *tmp, const char *name)
+{
+    sigset_t before;
+    pid_t parent = getpid();
+    int status;
+    /* SIGCHLD ignored, as a parent may leave it across exec: the child is reaped unseen, and waitpid says
+     * ECHILD for a child that did its work (an event kept twice, and called lost). */
+    signal(SIGCHLD, SIG_DFL);
+    hold_deadline(&before); /* the child takes no signal but SIGKILL: every other one is blocked in it */
+    pid_t pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_RDWR), e;
+        for (int i = 0; i < 3 && null >= 0; i++)
+            if (i != fd && i != dirfd) /* as in the Python client, where one left closed may be the file */
+                dup2(null, i);
+        e = fsync(fd) == 0 ? 0 : errno;
+        if (e && getppid() == parent)
+            _exit(e & 0xff ? e & 0xff : EIO);
+        e = renameat(dirfd, tmp, dirfd, name) == 0 ? 0 : errno;
+        _exit(e & 0xff ? e & 0xff : e ? EIO : 0);
+    }
+    if (pid > 0) {
+        writing_dir = -1;
+        renaming_apart = 1;
+    }
+    release_deadline(&before);
+    if (pid < 0)
+        return NOT_APART;
+    int waited;
+    while ((waited = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+        ;
+    int e = waited < 0 ? EIO : WIFEXITED(status) ? WEXITSTATUS(status) : EIO;
+    hold_deadline(&before); /* no "lost" for a kept event */
+    renaming_apart = 0;
+    if (!e)
+        lost_armed = 0;
+    release_deadline(&before);
+    return e;
+}
+
 static void fail(struct failure *f, const char *place, const char *why, const char *fix)
 {
     snprintf(f->place, sizeof f->place, "%s", place);
@@ -903,10 +977,12 @@ static int write_inbox(const char *base, const char *sub, const char *head, size
     release_deadline(&before);
     if (fd >= 0) {
         const char *fs = getenv("HOOKD_INBOX_FSYNC");
+        int sync = !fs || strcmp(fs, "0") != 0, apart = NOT_APART;
         bad = write_all(fd, head, hlen) != 0 || write_all(fd, body, blen) != 0;
-        bad = bad || ((!fs || strcmp(fs, "0") != 0) && fsync(fd) != 0);
-        err = bad ? errno : 0;
-        if (!err) { /* the deadline is held off between the rename and noting it: no "lost" for a kept event */
+        if (!bad && sync && (apart = apart_fsync_rename(fd, box_fd, tmp, name)) == NOT_APART)
+            bad = fsync(fd) != 0;
+        err = bad ? errno : apart == NOT_APART ? 0 : apart;
+        if (!err && apart == NOT_APART) { /* the deadline is held off between the rename and noting it */
             hold_deadline(&before);
             writing_dir = -1;
             if (renameat(box_fd, tmp, box_fd, name) != 0)
@@ -1281,15 +1357,15 @@ static void hand_over(const char *hook, long long start, int timeout, size_t lim
     char state[PATHCAP], sock[PATHCAP], final[PATHCAP], spare[PATHCAP];
     char head[HEADER_MAX + 64], id[17], name[96], detail[1200];
     const char *sub;
-    int reserve = timeout / 5 > 20 ? timeout / 5 : 20; /* kept from the socket phase for the inbox */
-    reserve = reserve < timeout / 2 ? reserve : timeout / 2;
+    int reserve = socket_reserve_ms(timeout), share = stdin_share_ms(timeout);
     size_t blen, size;
     char *body = read_stdin(limit, &blen, &size), marker[640];
     lost_armed = 1; /* from here a stall of stdin loses an event that is known to be there */
     const char *withheld = NULL;
     if (size > limit) {
         int ended;
-        unsigned long long seen = size + drain(start + (long long)(timeout - 2 * reserve) * 1000000LL, &ended);
+        unsigned long long seen =
+            size + drain(start + (long long)(timeout - reserve - share) * 1000000LL, &ended);
         blen = too_large_marker(marker, sizeof marker, body, blen, seen, ended, limit);
         free(body);
         body = NULL;
@@ -1365,8 +1441,8 @@ static void hand_over(const char *hook, long long start, int timeout, size_t lim
         say("hook-send: event lost: %s: %s; %s: %s", failures[0].place, failures[0].why, failures[1].place,
             failures[1].why);
     if (saved && debug)
-        say("hook-send: daemon at %s %s; event saved to %s %s", sock, detail, nfail ? "spare inbox" : "inbox",
-            final);
+        say("hook-send: daemon at %s %s; event saved to %s %s (the socket given %d ms of %d, the inbox %d)", sock,
+            detail, nfail ? "spare inbox" : "inbox", final, timeout - reserve, timeout, reserve);
 }
 
 int main(int argc, char **argv)

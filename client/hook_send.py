@@ -60,6 +60,9 @@ _lost_line = None
 # made after the write: the deadline that fires during a long write runs its handler as the write
 # returns, before any next line.
 _writing = None
+# Set while a child process makes the whole inbox file durable and renames it (apart_fsync_rename): the
+# deadline's handler leaves the file to it rather than renaming it, which would wait for the fsync.
+_renaming_apart = False
 # True from the moment hookd's socket took the frame's last byte until an answer line comes: hookd
 # has the whole event then, and takes it unless it refuses it or stops first, so a run ended in that
 # state says the event is not acknowledged, never that it is lost.
@@ -232,7 +235,18 @@ def max_event_bytes(environ):
 
 
 def socket_reserve_ms(timeout_ms):
-    """Time kept from the socket phase for the inbox write: max(20 ms, 20 %), at most half."""
+    """Time kept from the socket phase for the inbox write: max(100 ms, 20 %), at most half.
+
+    The write itself takes a millisecond or two; the rest is for a process the scheduler leaves waiting
+    when its wait for hookd's answer ends (a loaded machine left one 85 ms, past a 60 ms reserve: the
+    deadline came before the inbox was opened). A file whole when the deadline comes is kept by its
+    handler, so a slow fsync needs none of it."""
+    return min(max(100, timeout_ms // 5), timeout_ms // 2)
+
+
+def stdin_share_ms(timeout_ms):
+    """What a payload over the limit leaves the socket after its stdin is drained: max(20 ms, 20 %),
+    at most half."""
     return min(max(20, timeout_ms // 5), timeout_ms // 2)
 
 
@@ -747,6 +761,69 @@ def _finish_or_remove(writing):
     return False
 
 
+def apart_fsync_rename(fd, box_fd, tmp, final):
+    """fsync the whole file fd and rename tmp to final, both in a child process waited for -> True (renamed,
+    the event settled), False (no child: the caller does both); OSError as fsync's or rename's (EIO when
+    the child could not say), tmp left to the caller.
+
+    A filesystem that holds the fsync (a FUSE or network mount, a device that stalls) held the caller in a
+    wait no signal ends, and a rename by the deadline's handler waits as long (the kernel holds the file's
+    inode lock through a FUSE fsync): the hook ran for as long as the disk took. The wait for the child
+    ends at the deadline; the child finishes on its own, its stdio on /dev/null so that nobody waits for
+    it, and renames the file even if its fsync fails once the run is gone, as the handler did. As
+    apart_fsync_rename in the native client."""
+    global _writing, _renaming_apart
+    mask = getattr(_signal, "pthread_sigmask", None)
+    if mask is None or not hasattr(posix, "fork"):
+        return False
+    # SIGCHLD ignored, as a parent may leave it across exec: the child is reaped unseen, and waitpid says
+    # ECHILD for a child that did its work (an event kept twice, and called lost).
+    try:
+        if _signal.getsignal(_signal.SIGCHLD) == _signal.SIG_IGN:
+            _signal.signal(_signal.SIGCHLD, _signal.SIG_DFL)
+    except (ValueError, OSError):  # not the main thread: the fsync and rename in place
+        return False
+    parent = posix.getpid()
+    before = mask(_signal.SIG_BLOCK, _signal.valid_signals())  # the child takes no signal but SIGKILL
+    try:
+        try:
+            pid = posix.fork()
+        except Exception:  # OSError (EAGAIN, a sandbox's EPERM), or no fork here (a subinterpreter)
+            return False
+        if pid == 0:
+            code = 5  # EIO
+            try:
+                null = posix.open("/dev/null", posix.O_RDWR)
+                for i in range(3):
+                    if i != fd and i != box_fd:  # one of 0-2 left closed at the start is the file's now
+                        posix.dup2(null, i)
+                try:
+                    posix.fsync(fd)
+                except OSError as e:
+                    if posix.getppid() == parent:
+                        code = (e.errno or 5) & 0xFF or 5
+                        raise
+                posix.rename(tmp, final, src_dir_fd=box_fd, dst_dir_fd=box_fd)
+                code = 0
+            except BaseException as e:
+                if isinstance(e, OSError) and code == 5:
+                    code = (e.errno or 5) & 0xFF or 5
+            finally:
+                posix._exit(code)
+        _writing, _renaming_apart = None, True
+    finally:
+        mask(_signal.SIG_SETMASK, before)
+    _, status = posix.waitpid(pid, 0)  # retried after a signal whose handler returns (PEP 475)
+    code = posix.WEXITSTATUS(status) if posix.WIFEXITED(status) else 5
+    with _DeadlineHeld():  # no "lost" for a kept event
+        _renaming_apart = False
+        if not code:
+            _settled()
+    if code:
+        raise OSError(code, posix.strerror(code))
+    return True
+
+
 def write_inbox(state_dir, header, body, sent_ns, pid, handoff_id, fsync=True, sub="inbox", mark=None):
     """Write the frame to <state_dir>/<sub>/ via a temporary file -> its final path.
 
@@ -771,9 +848,10 @@ def write_inbox(state_dir, header, body, sent_ns, pid, handoff_id, fsync=True, s
                     view = memoryview(part)
                     while view:
                         view = view[posix.write(fd, view) :]
-                if fsync:
-                    posix.fsync(fd)
-                _kept_by_rename(tmp, final, box_fd)  # before the close, which ends the lock
+                if not fsync or not apart_fsync_rename(fd, box_fd, tmp, final):
+                    if fsync:
+                        posix.fsync(fd)
+                    _kept_by_rename(tmp, final, box_fd)  # before the close, which ends the lock
             except BaseException:
                 try:
                     posix.unlink(tmp, dir_fd=box_fd)
@@ -995,7 +1073,9 @@ def _on_alarm(signum, frame):
             line = UNACKED_KILLED_LINE if signum == _signal.SIGTERM else _unacked_line or line
         elif line is not None and signum == _signal.SIGTERM:
             line = KILLED_LINE
-        if writing is not None and _finish_or_remove(writing):
+        if _renaming_apart:
+            line = None  # whole: the child renames it once the disk has it, as the run would have done next
+        elif writing is not None and _finish_or_remove(writing):
             line = None  # written whole: kept once renamed, as the run would have done next
         if _debug and signum == _signal.SIGALRM:
             line = (line or b"") + b"hook-send: deadline reached; exiting\n"
@@ -1219,7 +1299,19 @@ def run(argv, env, deadline, lost_line=None, drain_until=None, partial_line=None
                 " no inbox could keep it (%s); %s" % (where, MAY_STILL_TAKE)
             )
         return say("event lost: " + where)
-    log("daemon at %s %s; event saved to %s %s" % (path, detail, "spare inbox" if failures else "inbox", saved))
+    timeout = send_timeout_ms(env)
+    log(
+        "daemon at %s %s; event saved to %s %s (the socket given %d ms of %d, the inbox %d)"
+        % (
+            path,
+            detail,
+            "spare inbox" if failures else "inbox",
+            saved,
+            timeout - socket_reserve_ms(timeout),
+            timeout,
+            socket_reserve_ms(timeout),
+        )
+    )
 
 
 def _answer(text, env):
@@ -1277,7 +1369,7 @@ def main(argv=None, env=None):
             env,
             start + (timeout - reserve) / 1000,
             lost_at_deadline_line(timeout),
-            start + (timeout - 2 * reserve) / 1000,  # the marker's hand-off keeps the socket's time
+            start + (timeout - reserve - stdin_share_ms(timeout)) / 1000,  # the marker's hand-off keeps its time
             lost_in_stdin_line(timeout),
         )
     except BaseException as e:

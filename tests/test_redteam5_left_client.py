@@ -18,7 +18,9 @@ made durable (a slow fsync: the case the line is for) and the file then stayed b
 its temporary name. The deadline's handler now finishes the rename (renameat is
 async-signal-safe): the event is kept, in the inbox under its final name, and nothing is said.
 The same library's fsync() stops the client once the real fsync has returned, until the
-deadline has passed.
+deadline has passed. Since the hundred-thirty-first pass a child process makes the file durable and
+renames it (a held fsync held the hook past its deadline): the library stops that child, the client
+ends at its deadline meanwhile, and the child renames the file once let go.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import subprocess
 import time
 
 import pytest
+from conftest import wait_until
 from preload_shim import build_shim
 
 from test_client import (  # noqa: F401 -- env, peer_factory and sockdir are fixtures
@@ -89,11 +92,13 @@ def _run_stopped_past_the_deadline(cmd, env, err, timeout_ms, shim):
         proc.stdin.write(BODY)
         proc.stdin.close()
         deadline = time.monotonic() + 10
-        while _state(proc.pid) != "T":  # stopped by the library, the answer (or the fsync) just done
+        # Stopped by the library, the answer (or the fsync) just done: the client, or the child process
+        # that makes its inbox file durable and renames it.
+        while (stopped := _stopped(proc.pid)) is None:
             assert proc.poll() is None and time.monotonic() < deadline, "the client never stopped"
             time.sleep(0.005)
         time.sleep(timeout_ms / 1000 + 0.5)  # the deadline passes while it stands there
-        os.kill(proc.pid, signal.SIGCONT)
+        os.kill(stopped, signal.SIGCONT)
         out = proc.stdout.read()
         assert proc.wait(10) == 0
     finally:
@@ -101,6 +106,21 @@ def _run_stopped_past_the_deadline(cmd, env, err, timeout_ms, shim):
             proc.kill()
             proc.wait()
     return out
+
+
+def _stopped(pid: int) -> int | None:
+    """The pid of the client or of one of its children that is stopped, if one is."""
+    try:
+        children = [int(c) for c in open(f"/proc/{pid}/task/{pid}/children").read().split()]
+    except OSError:
+        children = []
+    for one in (pid, *children):
+        try:
+            if _state(one) == "T":
+                return one
+        except OSError:  # gone since
+            pass
+    return None
 
 
 def _state(pid: int) -> str:
@@ -131,6 +151,12 @@ def test_an_inbox_file_made_durable_when_the_deadline_fires_is_kept_not_called_l
     assert out == b""
     lines = err.read_text(errors="replace").splitlines()
     assert not [line for line in lines if line.startswith(LOST)], lines
+    # The child that made it durable renames it once let go, the client ended at its deadline meanwhile.
+    wait_until(
+        lambda: [f.name[:5] for f in inbox_files(env["HOOKD_STATE_DIR"])] not in ([], [".tmp-"]),
+        timeout=30,
+        what="the inbox file renamed",
+    )
     files = inbox_files(env["HOOKD_STATE_DIR"])
     assert [f.name for f in files if f.name.startswith(".tmp-")] == [], "left under its temporary name"
     assert len(files) == 1 and files[0].read_bytes().endswith(BODY), files
