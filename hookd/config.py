@@ -261,7 +261,8 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         _doc(
             "events waiting and no publish attempt (or no answer to one) for this long is a stall: "
             "`hookd status` says stalled and the systemd watchdog stops being fed; keep it above "
-            "redis_timeout_s (behind Sentinel, above redis_connect_timeout_s + redis_timeout_s, the bound of one ask of the sentinels)"
+            "redis_timeout_s (behind Sentinel, above redis_connect_timeout_s + redis_timeout_s, the bound of one ask of the "
+            "sentinels; over TLS, 2 x redis_connect_timeout_s + redis_timeout_s: the handshake has its own bound)"
         ),
         msgspec.Meta(gt=0),
     ] = 10.0
