@@ -20,6 +20,7 @@ import redis.exceptions
 from redis.asyncio.connection import SSLConnection
 
 from hookd.publish import resolve
+from silent_ports import silent_syn_port
 
 BOUND_S = 4.0
 
@@ -47,14 +48,10 @@ class VirtualClock(asyncio.SelectorEventLoop):
 
 @pytest.fixture
 def silent_syn():
-    """A port whose TCP connect never completes: its backlog of one is taken, the next SYNs dropped (a silent TLS
-    port no longer serves: the handshake has its own bound since the hundred-twenty-eighth pass)."""
-    listener = socket.create_server(("127.0.0.1", 0), backlog=0)
-    port = listener.getsockname()[1]
-    taken = socket.create_connection(("127.0.0.1", port), timeout=5)
-    yield port
-    taken.close()
-    listener.close()
+    """A port whose TCP connect never completes (a silent TLS port no longer serves: the handshake has its own
+    bound since the hundred-twenty-eighth pass)."""
+    with silent_syn_port() as port:
+        yield port
 
 
 def test_a_connect_to_a_name_ends_within_one_connect_bound(monkeypatch, silent_syn):

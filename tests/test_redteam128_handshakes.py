@@ -26,6 +26,7 @@ from test_redteam125_resolve import VirtualClock
 from test_status import wait_status
 from conftest import REPO, Hookd, free_port
 from test_redteam121_stop_lookup import HOST, silent_resolver  # noqa: F401 - fixture
+from silent_ports import silent_syn_port
 
 BOUND_S = 4.0
 ASK_S = 40  # the listeners' bound (5 s) many times over; the silent resolver's own is 150 s
@@ -41,13 +42,9 @@ def silent_tls():
 
 @pytest.fixture
 def silent_syn():
-    """A port whose TCP connect never completes: its backlog of one is taken, the next SYNs dropped."""
-    listener = socket.create_server(("127.0.0.1", 0), backlog=0)
-    port = listener.getsockname()[1]
-    taken = socket.create_connection(("127.0.0.1", port), timeout=5)
-    yield port
-    taken.close()
-    listener.close()
+    """A port whose TCP connect never completes."""
+    with silent_syn_port() as port:
+        yield port
 
 
 def test_a_silent_tls_handshake_is_its_own_step_after_one_connect_bound(monkeypatch, silent_tls):
