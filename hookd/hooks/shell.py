@@ -209,8 +209,6 @@ def _command(command: Command, depth: int, state: _State, found: _Found, guard: 
         name = argv[0].rpartition("/")[2]
         if name in _BUILTIN_WRAPPERS and (not builtins or "/" in argv[0]):
             break  # a program of that name, if the system has one: not hookd's
-        if name == "command" and len(argv) > 1 and argv[1] in ("-v", "-V"):
-            return  # says where a program is, runs nothing
         builtins = builtins and name == "command"  # exec runs a file: `exec command` looks for one
         argv = operand(name, argv[1:], variables)
     if not argv:

@@ -32,6 +32,17 @@ WRAPPERS: dict[str, frozenset[str]] = {
     "xargs": frozenset({"-a", "-d", "-E", "-I", "-L", "-n", "-P", "-s", "--arg-file", "--delimiter", "--max-args",
                         "--max-procs", "--max-chars", "--max-lines", "--process-slot-var"}),
 }  # fmt: skip
+# Short options with which a wrapper prints (where a program is, its help, its version) and runs nothing.
+_PRINTS_ONLY = {"command": "vV", "setsid": "hV", "ionice": "hV", "chrt": "hV", "time": "V"}
+
+
+def _prints_only(name: str, arg: str) -> bool:
+    """Whether the option ``arg`` makes wrapper ``name`` print and run nothing: --help, --version (or a
+    prefix getopt_long takes for one, or refuses as ambiguous: either way nothing runs), or a short one in
+    _PRINTS_ONLY, alone or in a cluster (``command -pv``)."""
+    if arg.startswith("--"):
+        return len(arg) > 2 and "=" not in arg and ("--help".startswith(arg) or "--version".startswith(arg))
+    return any(c in _PRINTS_ONLY.get(name, "") for c in arg[1:])
 
 
 def operand(name: str, args: list[str], variables: list[tuple[str, str]]) -> list[str]:
@@ -55,6 +66,8 @@ def operand(name: str, args: list[str], variables: list[tuple[str, str]]) -> lis
             return shlex.split(args[1]) + args[2:] if "\0" not in args[1] else []
         if not arg.startswith("-") or arg == "-":
             break
+        if _prints_only(name, arg):
+            return []
         if name == "nice" and arg[1:].isdigit():
             args = args[1:]
             continue
