@@ -5,10 +5,15 @@
 hookd's: hooks status said hookd's hook was installed where nothing ever ran, and install added none.
 Each line is run by a real /bin/sh (dash) and bash with a hook-send that leaves a mark, as in
 test_redteam118_hook_spellings.py.
+
+``xargs hook-send Stop`` was a plain wrapper, hookd's ("hook-send runs, once, as you"): xargs hands
+hook-send the event's payload as arguments, its quotes stripped, and its stdin empty. Now it is a runner:
+found, the line the user's, and status says why.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -69,3 +74,21 @@ def test_a_wrapper_that_runs_it_is_still_hookds(place, command):  # noqa: F811
     if program == "command" or shutil.which(program):
         assert all(_runs(shell, command, place) for shell in _shells()), f"the test's own premise: {command!r}"
     assert entries.is_hookd(_handler(command))
+
+
+@pytest.mark.parametrize("command", ["xargs hook-send Stop", "xargs -r -I{} hook-send Stop", "xargs -n 1 hook-send"])
+def test_xargs_keeps_the_payload_from_hook_send_and_is_the_users(place, command):  # noqa: F811
+    payload = json.dumps({"hook_event_name": "Stop", "session_id": "xargs"}).encode()
+    got = Path(place["home"]) / "stdin"
+    # the premise: what xargs runs reads nothing on its stdin, where hook-send reads the payload
+    subprocess.run(
+        ["/bin/sh", "-c", command.replace("hook-send", f"sh -c 'cat > {got}' x", 1)],
+        input=payload,
+        capture_output=True,
+        timeout=30,
+        check=True,
+    )
+    assert got.read_bytes() == b""
+    assert not entries.is_hookd(_handler(command)), f"{command!r}: status would call hookd's hook installed"
+    shared = entries.shared(_handler(command))
+    assert "xargs" in shared and any("payload never arrives" in s for s in shared), shared
