@@ -40,6 +40,7 @@
 #include <sys/random.h> /* getentropy */
 #endif
 #ifdef __linux__
+#include <sys/syscall.h> /* SYS_close_range */
 #include <sys/xattr.h> /* lgetxattr: a directory's POSIX ACL */
 #endif
 
@@ -77,6 +78,37 @@ static volatile sig_atomic_t handed;
  * hookd's abandoned-file rule, to be set aside). By the file's size (fstat), not a note made after the
  * write: a deadline that fires during a long write runs its handler as the write returns. */
 static volatile sig_atomic_t writing_dir = -1, writing_fd = -1;
+static int close_range_(unsigned int lo, unsigned int hi)
+{
+#ifdef SYS_close_range
+    return (int)syscall(SYS_close_range, lo, hi, 0);
+#else
+    (void)lo, (void)hi;
+    return errno = ENOSYS, -1;
+#endif
+}
+
+/* Close every descriptor from 3 up but a and b, in apart_fsync_rename's child: one it kept open (a pipe
+ * the agent reads to its end, a socket) held its reader until the disk answered the fsync. */
+static void close_all_but(int a, int b)
+{
+    unsigned int lo = 3, keep[2] = {(unsigned int)(a < b ? a : b), (unsigned int)(a < b ? b : a)};
+    for (int i = 0; i < 2; i++) {
+        if (keep[i] < lo)
+            continue;
+        if (keep[i] > lo && close_range_(lo, keep[i] - 1) != 0)
+            for (unsigned int n = lo; n < keep[i]; n++)
+                close((int)n);
+        lo = keep[i] + 1;
+    }
+    if (close_range_(lo, ~0U) != 0) { /* before Linux 5.9: each one up to the limit */
+        struct rlimit r;
+        rlim_t top = getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur != RLIM_INFINITY ? r.rlim_cur : 65536;
+        for (rlim_t n = lo; n < top; n++)
+            close((int)n);
+    }
+}
+
 /* Set while a child process makes the whole inbox file durable and renames it (apart_fsync_rename): the
  * deadline's handler leaves the file to it rather than renaming it, which would wait for the fsync. */
 static volatile sig_atomic_t renaming_apart;
@@ -823,6 +855,7 @@ static int apart_fsync_rename(int fd, int dirfd, const char *tmp, const char *na
         for (int i = 0; i < 3 && null >= 0; i++)
             if (i != fd && i != dirfd) /* as in the Python client, where one left closed may be the file */
                 dup2(null, i);
+        close_all_but(fd, dirfd);
         e = fsync(fd) == 0 ? 0 : errno;
         if (e && getppid() == parent)
             _exit(e & 0xff ? e & 0xff : EIO);

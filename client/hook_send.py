@@ -761,6 +761,20 @@ def _finish_or_remove(writing):
     return False
 
 
+def _close_all_but(*keep):
+    """Close every descriptor from 3 up but keep's, in apart_fsync_rename's child: one it kept open (a pipe
+    the agent reads to its end, a socket) held its reader until the disk answered the fsync."""
+    try:
+        top = posix.sysconf("SC_OPEN_MAX")
+    except (OSError, ValueError):
+        top = 65536
+    low = 3
+    for k in sorted(keep) + [max(top, max(keep) + 1)]:
+        if k > low:
+            posix.closerange(low, k)  # close_range(2) where the kernel has it
+        low = max(low, k + 1)
+
+
 def apart_fsync_rename(fd, box_fd, tmp, final):
     """fsync the whole file fd and rename tmp to final, both in a child process waited for -> True (renamed,
     the event settled), False (no child: the caller does both); OSError as fsync's or rename's (EIO when
@@ -797,6 +811,7 @@ def apart_fsync_rename(fd, box_fd, tmp, final):
                 for i in range(3):
                     if i != fd and i != box_fd:  # one of 0-2 left closed at the start is the file's now
                         posix.dup2(null, i)
+                _close_all_but(fd, box_fd)
                 try:
                     posix.fsync(fd)
                 except OSError as e:

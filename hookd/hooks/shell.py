@@ -3,7 +3,7 @@
 Claude Code runs a command hook's ``command`` with a shell (hooks reference, "Exec form and shell
 form"), so hook-send is run by any shell spelling of it: glued to an operator (``hook-send>/dev/null``,
 ``hook-send;true``, ``(hook-send)``, `` `hook-send` ``, ``"$(hook-send)"``), behind variables and
-wrappers (``FOO=1``, ``exec``, ``command``, ``env -i``, ``nice``, ``timeout 5``, ``xargs``), by a
+wrappers (``FOO=1``, ``exec``, ``command``, ``env -i``, ``nice``, ``timeout 5``), by a
 quoted or ``~``/``$HOME`` path, inside ``sh -c '...'`` / ``eval``, in a function the line defines and
 calls. The tokens come from shell_words.py, which keeps what was quoted apart from operators; what is
 only a word (``echo hook-send``, ``echo ';' hook-send``, ``# hook-send``) runs nothing of hookd's.
@@ -209,8 +209,6 @@ def _command(command: Command, depth: int, state: _State, found: _Found, guard: 
         name = argv[0].rpartition("/")[2]
         if name in _BUILTIN_WRAPPERS and (not builtins or "/" in argv[0]):
             break  # a program of that name, if the system has one: not hookd's
-        if name == "command" and len(argv) > 1 and argv[1] in ("-v", "-V"):
-            return  # says where a program is, runs nothing
         builtins = builtins and name == "command"  # exec runs a file: `exec command` looks for one
         argv = operand(name, argv[1:], variables)
     if not argv:

@@ -1,4 +1,4 @@
-"""What a simple command's words run: past wrappers (``exec``, ``env``, ``nice``, ``xargs``...) to
+"""What a simple command's words run: past wrappers (``exec``, ``env``, ``nice``, ``timeout``...) to
 their operand, a shell's ``-c`` script, and whether a program is hookd's client (by name, a Python
 importing it, a link to it)."""
 
@@ -28,10 +28,18 @@ WRAPPERS: dict[str, frozenset[str]] = {
     "stdbuf": frozenset({"-i", "-o", "-e", "--input", "--output", "--error"}),
     "ionice": frozenset({"-c", "-n", "-p", "-P", "-u", "--class", "--classdata"}),
     "chrt": frozenset(),
-    # xargs runs its operand once per batch of its input (or not at all: its input is empty)
-    "xargs": frozenset({"-a", "-d", "-E", "-I", "-L", "-n", "-P", "-s", "--arg-file", "--delimiter", "--max-args",
-                        "--max-procs", "--max-chars", "--max-lines", "--process-slot-var"}),
 }  # fmt: skip
+# Short options with which a wrapper prints (where a program is, its help, its version) and runs nothing.
+_PRINTS_ONLY = {"command": "vV", "setsid": "hV", "ionice": "hV", "chrt": "hV", "time": "V"}
+
+
+def prints_only(name: str, arg: str) -> bool:
+    """Whether the option ``arg`` makes wrapper ``name`` print and run nothing: --help, --version (or a
+    prefix getopt_long takes for one, or refuses as ambiguous: either way nothing runs), or a short one in
+    _PRINTS_ONLY, alone or in a cluster (``command -pv``)."""
+    if arg.startswith("--"):
+        return len(arg) > 2 and "=" not in arg and ("--help".startswith(arg) or "--version".startswith(arg))
+    return any(c in _PRINTS_ONLY.get(name, "") for c in arg[1:])
 
 
 def operand(name: str, args: list[str], variables: list[tuple[str, str]]) -> list[str]:
@@ -55,6 +63,8 @@ def operand(name: str, args: list[str], variables: list[tuple[str, str]]) -> lis
             return shlex.split(args[1]) + args[2:] if "\0" not in args[1] else []
         if not arg.startswith("-") or arg == "-":
             break
+        if prints_only(name, arg):
+            return []
         if name == "nice" and arg[1:].isdigit():
             args = args[1:]
             continue

@@ -3,7 +3,8 @@ each is a program of the user's in its own right, and what it runs it runs on so
 
 ``sudo hook-send`` runs hook-send as root, whose connection hookd's daemon refuses (only its owner talks
 to it); ``find -exec`` runs it once per file found, maybe never; ``watch`` again and again; ``flock``
-after waiting for a lock (hook-send must never wait). A hook-send run so is found (hooks status says the
+after waiting for a lock (hook-send must never wait); ``xargs`` hands it its input as arguments and its
+stdin empty, so the event's payload never reaches it. A hook-send run so is found (hooks status says the
 hook is there), and the line is the user's: install and uninstall leave it (docs/hooks.md "Which hooks are hookd's").
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import shlex
 
-from hookd.hooks.shell_programs import ASSIGNMENT
+from hookd.hooks.shell_programs import ASSIGNMENT, prints_only
 
 _AS_ANOTHER = "as another user ({}), whose hook-send the daemon refuses"
 # Options that take a value, each program's.
@@ -25,6 +26,8 @@ _VALUED = {
     "pkexec": frozenset({"--user"}),
     "watch": frozenset({"-n", "-d", "-q", "--interval", "--equexit"}),
     "flock": frozenset({"-w", "-E", "--timeout", "--wait", "--conflict-exit-code"}),
+    "xargs": frozenset({"-a", "-d", "-E", "-I", "-L", "-n", "-P", "-s", "--arg-file", "--delimiter", "--max-args",
+                        "--max-procs", "--max-chars", "--max-lines", "--process-slot-var"}),
 }  # fmt: skip
 RUNNERS = frozenset({*_VALUED, "find"})
 _FIND_RUNS = frozenset({"-exec", "-execdir", "-ok", "-okdir"})
@@ -52,6 +55,8 @@ def runs_of(program: str, args: list[str]) -> list[tuple[str, str]]:
     line = args[0] if program == "watch" and len(args) == 1 else shlex.join(args)
     if program == "watch":
         return [(line, "watch (it runs it again every few seconds, without end)")]
+    if program == "xargs":
+        return [(line, "xargs (it passes its input as arguments, stdin empty: the event's payload never arrives)")]
     if program == "flock":
         return [(line, "flock (it waits for a lock, and hook-send must not wait)")]
     return [(line, _AS_ANOTHER.format(program))]
@@ -74,6 +79,8 @@ def _options(program: str, args: list[str]) -> tuple[str | None, list[str]]:
             continue
         if not arg.startswith("-") or arg == "-":
             break
+        if prints_only(program, arg):
+            return None, []
         takes = arg in valued or (arg[:2] in valued and len(arg) == 2)
         args = args[2:] if takes and "=" not in arg else args[1:]
     return script, args
