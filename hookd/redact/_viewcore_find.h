@@ -127,6 +127,13 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
             Py_ssize_t run = j - i;
             if (j >= n) return 0; /* the text ends in the run: nothing after it to match */
             Py_UCS4 after = AT(j);
+            if (after == 'n' && (run == 3 || run == 6 || run == 12 || run == 24) && (i == 0 || AT(i - 1) != '\\')) {
+                /* a line continuation (viewpattern.py's (?:\\{2}|\\{5}|\\{11}|\\{23})n): nothing */
+                m->end = j + 1;
+                m->edit_at = i;
+                m->what = JOINT;
+                return 1;
+            }
             if (after == 'n' && (run & 1)) { /* escaped backslashes (kept), a line break, a line's prefix */
                 int raw = 0;
                 Py_ssize_t end = line_prefix(kind, data, n, j + 1, 0, &raw);
