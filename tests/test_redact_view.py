@@ -73,7 +73,7 @@ def reference(text: str) -> tuple[str, list[tuple[int, int, int]]]:
             replacement = " "
         elif after == "r":  # a CR before a LF: nothing
             replacement = ""
-        elif after and after[-1] == "n" and after.count("\\") == len(after) - 1:  # a line continuation: nothing
+        elif after and after.lstrip("\\")[:1] == "n":  # a line continuation and the next line's prefix: nothing
             replacement = ""
         elif after:
             run = len(after) - 4
