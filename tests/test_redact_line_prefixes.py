@@ -152,10 +152,10 @@ def test_a_read_patch_files_numbered_markers_read_as_the_lines() -> None:
 
 
 def test_a_prefix_after_a_line_that_ends_in_a_backslash_is_dropped() -> None:
-    # A shell's continuation: the escaped backslash before the line break is kept, the next line's number dropped.
+    # A shell's continuation reads as nothing (issue 16), the next line's number dropped with it.
     text = "     1\u2192redis-cli \\\n     2\u2192  --no-auth-warning\n     3\u2192requirepass x\\\n"
     payload = json.dumps({"tool_response": {"stdout": text}})
-    want = json.dumps({"tool_response": {"stdout": "redis-cli \\\n  --no-auth-warning\nrequirepass x\\\n"}})
+    want = json.dumps({"tool_response": {"stdout": "redis-cli   --no-auth-warning\nrequirepass x"}})
     assert View(payload).text == want
 
 

@@ -70,6 +70,13 @@ def test_floods_repeated_to_8_mib_cost_no_more_than_the_text(unit):
     assert_linear(flood(unit or every, LARGE))
 
 
+def test_a_flood_of_line_continuations_after_a_sign_costs_no_more_than_the_text():
+    """Each continuation is read as nothing by the view (issue 16): a name's sign before every one, as written in a
+    payload's string (an escaped backslash and break) and one JSON level down."""
+    for unit in ("A=\\\\\\n", "PASS\\\\\\nWORD=\\\\\\n", "-p\\\\\\\\\\\\n"):
+        assert_linear(flood(unit, 1 << 20))
+
+
 @pytest.mark.parametrize("name", sorted(FLOODS["keywords"]))
 def test_each_listed_flood_alone_costs_no_more_than_the_text(name):
     for unit in FLOODS["keywords"][name]:

@@ -184,6 +184,18 @@ def _unicode_escaped(draw, name: str) -> str:
     return name[:at] + f"\\u{ord(name[at]):04x}" + name[at + 1 :]
 
 
+# A line continuation between a secret's name or sign and its value, or inside the name (issue 16).
+CONTINUED = [
+    "export API_TOKEN=\\\n{v}",
+    "mysql -h db.internal -u root -p\\\n{v} app",
+    "mysql -u root --password \\\n  {v} app",
+    "curl -sS -u admin:\\\n{v} https://api.example.com/v1",
+    "docker login -u deploy -p \\\n  {v} registry.example.com",
+    "psql postgres://deploy:\\\n{v}@db.example.com/app",
+    "export DB_PASS\\\nWORD={v}",
+]
+
+
 @st.composite
 def in_places(draw):
     """A payload with a secret in one of the places above, benign look-alikes on lines beside it."""
@@ -196,8 +208,6 @@ def in_places(draw):
         secret = value
         doc = f'{{"{_unicode_escaped(draw, name)}": "{value}", "user": "deploy"}}'
     elif place == "continuation":  # a shell command split over lines by a backslash before its break
-        # Between words only: a break between a name's sign and its value (export TOKEN=\<break><v>) is a known
-        # miss (docs/redaction.md, "Places the property tests reach").
         secret = draw(st.sampled_from([token, value]))
         if secret == token:
             words = ["curl", "-sS", f"-H 'Authorization: Bearer {token}'", "https://api.example.com/v1"]
@@ -205,6 +215,11 @@ def in_places(draw):
             words = ["mysql", "-h", "db.internal", "-u", "root", f"--password={value}", "app"]
         at = draw(st.integers(1, len(words) - 1))
         doc = " ".join(words[:at]) + " \\\n" + " " * draw(st.integers(0, 4)) + " ".join(words[at:])
+        if secret == value and draw(st.booleans()):  # between the name's sign and the value, or inside the name
+            upper = name.upper()
+            cut = draw(st.integers(1, len(upper) - 1))
+            inside = "export " + upper[:cut] + "\\\n" + upper[cut:] + "={v}"
+            doc = draw(st.sampled_from([*CONTINUED, inside])).format(v=value)
     elif place == "query":
         secret = value
         doc = f"https://app.example.com/cb?state=xyz&{name}={value}&next=%2Fhome"
@@ -302,3 +317,16 @@ def test_a_type_before_a_line_of_json_text_one_level_down_is_kept():
     for text in ["b'password=p4ssW0rd9\\nw0rd'", '"password=it\'s9Xq\\nw0rd"']:
         out, _ = REDACTOR.redact(json.dumps({"tool_response": {"stdout": text}}))
         assert "p4ssW0rd9" not in out and "it's9Xq" not in out and "w0rd" not in out, out
+
+
+def test_a_line_continuation_between_a_name_and_its_value_is_read_as_the_shell_reads_it():
+    """A backslash before the break between a secret's name or sign and its value (issue 16, h284's known miss):
+    the view reads the continuation as nothing, at each JSON level; the lines beside it are kept as written."""
+    kept = "make \\\n  -C build all\nls -la \\\n  /tmp"
+    for shape in CONTINUED:
+        for levels in range(4):
+            text = _nested(shape.format(v="Qz7abcdEFGH2345") + "\n" + kept, levels)
+            out, _ = REDACTOR.redact(text)
+            assert "Qz7abcdEFGH2345" not in out, (shape, levels, out)
+            assert REDACTOR.redact(out)[0] == out
+            assert kept in _every_string(json.loads(out))[-1], (shape, levels, out)

@@ -26,7 +26,7 @@ ATOMS = [
     "\\n", "n", "\\u0007", "\\u00a0", "u00A0", "\\u2000", "u200a", "\\u202F", "u3000", "\\u00a1", "\\u3001",
     "\\u00ad", "u034F", "\\u061c", "\\u180e", "u202A", "\\u202e", "\\u2064", "\\u2065", "\\u2066", "u2069",
     "\\u206a", "\\u00ae", "\\uff01", "\\uFF02", "\\uff07", "\\uff1a", "uFF3C", "\\uff3d", "\\uff5e", "\\uff5f",
-    "\\uff00", "\\uFF21",
+    "\\uff00", "\\uFF21", "\\\\\\n", "\\\\\\\\\\\\n",
 ]  # fmt: skip
 # raw: the kinds' tests add them (a UCS-2 str)
 INVISIBLE = [
@@ -72,6 +72,8 @@ def reference(text: str) -> tuple[str, list[tuple[int, int, int]]]:
         elif after in ("b", "f", "t"):  # a backspace, a form feed, a tab: a space
             replacement = " "
         elif after == "r":  # a CR before a LF: nothing
+            replacement = ""
+        elif after and after.lstrip("\\")[:1] == "n":  # a line continuation and the next line's prefix: nothing
             replacement = ""
         elif after:
             run = len(after) - 4

@@ -62,6 +62,8 @@ EDGES = [
     "\\u0007/a/b:3:", "\x1b\\  1\u2192", "\\\\u001b\\\\\\\\+ ",
     # JSON's escaped solidus at every level, and past the last
     "\\/", "\\\\/", "\\" * 3 + "/", "\\" * 4 + "/", "\\" * 8 + "/", "\\" * 16 + "/", "/", "\\n\\/", "AKIA\\/",
+    # a line continuation (an escaped backslash, then a line break) at every level, and runs that are none
+    "\\" * 3 + "n", "\\" * 6 + "n", "\\" * 12 + "n", "\\" * 24 + "n", "\\" * 5 + "n", "\\" * 9 + "n", "\\" * 48 + "n",
 ]  # fmt: skip
 # Per kind of str: what the random texts hold besides ATOMS and EDGES. The zero-width characters with a
 # latin-1 and an astral one: a text whose widest character is dropped is a narrower str in the view (and OSC 8
@@ -235,7 +237,7 @@ for kind, wide in t.KINDS.items():
             t.compare(text[: max(cut, 0)], every_pair=False)
             checked += 1
 units = {u for table in ("keywords", "candidates") for us in t.FLOODS[table].values() for u in us}
-units |= {"\\\\u0067", "'a' + 'b' ", "a%3D", "\\\\" * 9 + '"', "\\\\" * 4096, "a\\u200b", "a\\\\u200b", "\\u200b" * 3 + "\\u00e9"}
+units |= {"\\\\u0067", "'a' + 'b' ", "a%3D", "\\\\" * 9 + '"', "\\\\" * 4096, "a\\u200b", "a\\\\u200b", "\\u200b" * 3 + "\\u00e9", "=" + "\\\\" * 3 + "n", "-p" + "\\\\" * 6 + "n"}
 # A flood of 64 KiB's worth of whole units (fourteen of the longest, floods.json's; forty times the farthest the
 # scan reads ahead, a log's prefix), so its loop reaches every state a longer one would, which only repeats
 # them; it ends where one of 1 MiB ends, cut inside its unit alike (a read past an escape cut short there)

@@ -127,6 +127,17 @@ static inline int find(int kind, const void *data, Py_ssize_t n, Py_ssize_t from
             Py_ssize_t run = j - i;
             if (j >= n) return 0; /* the text ends in the run: nothing after it to match */
             Py_UCS4 after = AT(j);
+            if (after == 'n' && (run == 3 || run == 6 || run == 12 || run == 24) && (i == 0 || AT(i - 1) != '\\') &&
+                !(i >= 5 && AT(i - 5) == 'u' && hex_value(AT(i - 4)) >= 0 && hex_value(AT(i - 3)) >= 0 &&
+                  hex_value(AT(i - 2)) >= 0 && hex_value(AT(i - 1)) >= 0)) {
+                /* a line continuation, not after a \u escape, and the next line's prefix: nothing */
+                int raw = 0;
+                Py_ssize_t end = line_prefix(kind, data, n, j + 1, 0, &raw);
+                m->end = end >= 0 ? end : j + 1;
+                m->edit_at = i;
+                m->what = raw ? DROP : JOINT;
+                return 1;
+            }
             if (after == 'n' && (run & 1)) { /* escaped backslashes (kept), a line break, a line's prefix */
                 int raw = 0;
                 Py_ssize_t end = line_prefix(kind, data, n, j + 1, 0, &raw);

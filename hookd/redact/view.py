@@ -84,6 +84,8 @@ def _edit(
         return 0, " ", " "
     if after == "r":  # a CR before a line feed: nothing
         return 0, "", ""
+    if after and after.lstrip("\\")[:1] == "n":  # a line continuation, and the next line's prefix: nothing
+        return 0, "", ""
     if after and after[-1] == "/":  # JSON's escaped solidus (PHP's json_encode writes every / so): a /
         run = len(after)
         level_escape = run & -run

@@ -169,6 +169,12 @@ def _after_st(k: int) -> str:
 
 
 _AFTER_ST = "|".join(_after_st(k) for k in range(1, MAX_LEVEL + 1))
+# A shell's line continuation, an escaped backslash right before an escaped line break of the same level (3, 6, 12
+# or 24 backslashes, then n), reads as nothing, as the shell reads it: export API_TOKEN=\<break><v>, mysql -p\<break>,
+# PASS\<break>WORD= read joined. Only a whole run (after no backslash): 5 is two backslashes and a break, no
+# continuation; the next line's indentation stays (--password \<break>  <v> reads as two words), its prefix (a
+# listing's number) is dropped as after a break. Not after a \u escape (\u2028\<break>mysql ...: the command
+# stays at a line's start, where the rules read it).
 EDIT = re.compile(
     r"(\\(?=[\\u\"bfrt/])(?:(?<!\\\\)|"
     + _AFTER_ST
@@ -201,7 +207,9 @@ EDIT = re.compile(
     + "|"
     + _CSI_END
     + r")"
-    + r"|[bft]|r(?=\\n)|\\*/)(?(3)(?:"
+    + r"|[bft]|r(?=\\n)|\\*/|(?<!u[0-9A-Fa-f]{4}\\)(?:\\{2}|\\{5}|\\{11}|\\{23})n(?:"
+    + LINE_PREFIX
+    + r")?)(?(3)(?:"
     + LINE_PREFIX
     + r")?)|\""
     + _JOINED

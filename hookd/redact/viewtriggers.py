@@ -51,6 +51,9 @@ VIEW_TRIGGERS = (
     r"""(?:\\"|')", ?"[+ -]""",
     # A literal's end before a line's continuation (an escaped backslash, then the break).
     r"""(?:\\"|')[ \t]{0,8}\\\\(?:\\n|", ?"[+ -])""",
+    # A shell's line continuation (an escaped backslash, then an escaped break of its level): the view joins the
+    # lines, so a name's sign or option before it and the value after it read together (export TOKEN=\\<break><v>).
+    r"[^\\](?:\\{3}|\\{6}|\\{12}|\\{24})n",
     # after the name's own quote (a key), or after = or : (password = \\\"...\\\" in a file JSON quotes)
     _NAME_WORD + r"(?:[ \t]{0,4}[=:][ \t]{0,4})?" + _NESTED_QUOTE,
     # An encoded = or & wherever the view decodes one (after a word's character or a marker's ], & before a
