@@ -85,6 +85,7 @@ LAYERS: list[tuple[set[str], bool]] = [  # (the top-level parts of hookd, may th
     ({"log_sink"}, False),
     ({"terminal"}, False),
     ({"port_holders"}, False),
+    ({"name_lookup"}, False),
     (
         {
             "cancels",

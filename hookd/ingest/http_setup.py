@@ -20,7 +20,7 @@ from hookd.config import Section
 from hookd.config_errors import SettingError
 from hookd.hostport import is_loopback, split_host_port
 from hookd.paths import UnsafePathError, create_private, ensure_private_dir
-from hookd.publish.resolve import LISTEN_LOOKUP_S, listen_infos
+from hookd.name_lookup import LISTEN_LOOKUP_S, listen_infos
 
 MIN_TOKEN_CHARS = 16
 # A token travels in an HTTP header: visible ASCII, no spaces or quotes to escape in settings.json.

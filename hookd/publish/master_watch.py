@@ -24,7 +24,7 @@ import redis.exceptions
 from redis.asyncio.connection import Connection
 from redis.asyncio.sentinel import SentinelConnectionPool
 
-from hookd.publish.resolve import lookup
+from hookd.name_lookup import lookup
 from hookd.publish.sentinel import NoMaster
 from hookd.publish.topology import FAILURES
 from hookd.publish.waits import RESOLVE

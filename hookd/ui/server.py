@@ -24,7 +24,7 @@ from hookd.paths import PRIVATE_FILE, UnsafePathError, ensure_private_dir, repla
 from hookd.publish.connection import connect
 from hookd.hostport import split_host_port
 from hookd.publish.replies import READER_REPLY_BYTES
-from hookd.publish.resolve import LISTEN_LOOKUP_S, listen_infos
+from hookd.name_lookup import LISTEN_LOOKUP_S, listen_infos
 from hookd.publish.settings import RedisSettings
 from hookd.supervisor import STRAY_SIGNALS
 
@@ -53,7 +53,7 @@ def url_host(host: str) -> str:
 
 
 def bind(host: str, port: int) -> socket.socket:
-    """A listening socket on ``host``:``port``, a name looked up within resolve.LISTEN_LOOKUP_S (TimeoutError);
+    """A listening socket on ``host``:``port``, a name looked up within name_lookup.LISTEN_LOOKUP_S (TimeoutError);
     its first IPv4 address, as binding to the name did."""
     infos = listen_infos(host, port)
     family, kind, proto, _, sockaddr = next((info for info in infos if info[0] == socket.AF_INET), infos[0])
