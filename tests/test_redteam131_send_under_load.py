@@ -11,17 +11,14 @@ the run ends at its deadline, exit 0, nothing said, and the child keeps the even
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 
 import pytest
 from conftest import wait_for_entries, wait_until
-from faultfs import FaultFS, available
+from faultfs import FaultFS
+from faultfs_daemon import NEEDS_FAULTFS
 
-pytestmark = [
-    pytest.mark.skipif(os.geteuid() != 0, reason="mounting a FUSE filesystem for hookd needs root (CI runs as root)"),
-    pytest.mark.skipif(available() is not None, reason=f"faultfs cannot mount here: {available()}"),
-]
+pytestmark = NEEDS_FAULTFS
 
 HELD_S = 6
 

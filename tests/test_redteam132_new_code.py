@@ -14,14 +14,11 @@ import os
 import select
 import subprocess
 
-import pytest
 from conftest import wait_for_entries, wait_until
-from faultfs import FaultFS, available
+from faultfs import FaultFS
+from faultfs_daemon import NEEDS_FAULTFS
 
-pytestmark = [
-    pytest.mark.skipif(os.geteuid() != 0, reason="mounting a FUSE filesystem for hookd needs root (CI runs as root)"),
-    pytest.mark.skipif(available() is not None, reason=f"faultfs cannot mount here: {available()}"),
-]
+pytestmark = NEEDS_FAULTFS
 
 HELD_S = 8
 
